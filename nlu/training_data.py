@@ -1,0 +1,115 @@
+"""Read Rasa 3.x NLU YAML (`nlu:` with intent / synonym / regex / lookup items).
+
+One reader for the embedded backend, the evaluator and the tests, so the same files Rasa trains
+on drive everything. Only the parts of the format this project uses are supported: annotated
+examples `[span](entity)` and `[span]{"entity": "e", "value": "v"}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from nlu.types import Entity
+
+DATA_DIR = Path(__file__).parent / "data"
+HELD_OUT_FILE = Path(__file__).parent / "tests" / "heldout.yml"
+
+# [span](entity) | [span](entity:value) | [span]{"entity": ..., "value": ...}
+_ANNOTATION = re.compile(r"\[(?P<span>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One training or test utterance with its gold intent and entities."""
+
+    text: str
+    intent: str
+    entities: tuple[Entity, ...] = ()
+
+
+@dataclass(slots=True)
+class TrainingData:
+    """Everything in a set of Rasa NLU files."""
+
+    examples: list[Example] = field(default_factory=list)
+    # canonical value -> spellings that mean it
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # entity name -> regex patterns
+    regexes: dict[str, list[str]] = field(default_factory=dict)
+    # entity name -> literal values
+    lookups: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def intents(self) -> list[str]:
+        return sorted({ex.intent for ex in self.examples})
+
+    def by_intent(self) -> dict[str, list[Example]]:
+        grouped: dict[str, list[Example]] = {}
+        for ex in self.examples:
+            grouped.setdefault(ex.intent, []).append(ex)
+        return grouped
+
+
+def parse_example(raw: str, intent: str) -> Example:
+    """Strip Rasa entity markup from one example line, keeping the entity spans."""
+    out: list[str] = []
+    entities: list[Entity] = []
+    pos = 0
+    length = 0
+    for match in _ANNOTATION.finditer(raw):
+        before = raw[pos : match.start()]
+        out.append(before)
+        length += len(before)
+        span = match.group("span")
+        if match.group("json"):
+            meta = json.loads(match.group("json"))
+            name, value = str(meta["entity"]), str(meta.get("value", span))
+        else:
+            name, _, value = match.group("short").partition(":")
+            value = value or span
+        entities.append(Entity(name.strip(), value.strip(), length, length + len(span)))
+        out.append(span)
+        length += len(span)
+        pos = match.end()
+    out.append(raw[pos:])
+    return Example("".join(out), intent, tuple(entities))
+
+
+def _example_lines(block: object) -> Iterable[str]:
+    if not isinstance(block, str):
+        return
+    for line in block.splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            text = line[2:].strip()
+            if text:
+                yield text
+
+
+def load_files(paths: Iterable[Path]) -> TrainingData:
+    """Merge several Rasa NLU files into one `TrainingData`."""
+    data = TrainingData()
+    for path in paths:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in doc.get("nlu") or []:
+            lines = list(_example_lines(item.get("examples")))
+            if "intent" in item:
+                data.examples.extend(parse_example(line, str(item["intent"])) for line in lines)
+            elif "synonym" in item:
+                data.synonyms.setdefault(str(item["synonym"]), []).extend(lines)
+            elif "regex" in item:
+                data.regexes.setdefault(str(item["regex"]), []).extend(lines)
+            elif "lookup" in item:
+                data.lookups.setdefault(str(item["lookup"]), []).extend(lines)
+    return data
+
+
+def load_dir(directory: Path = DATA_DIR) -> TrainingData:
+    """All `*.yml` files of a data directory, in name order."""
+    return load_files(sorted(directory.glob("*.yml")))

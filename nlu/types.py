@@ -1,0 +1,54 @@
+"""The result of understanding one message: what the bot's handlers code against.
+
+Both backends (embedded and Rasa) return these, so a handler never knows which one ran.
+Entity values are already normalised (canonical request type, rating "1".."5", amount in fen,
+period "YYYY-MM" / "YYYY-Qn", ...); see `nlu.entities`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One normalised entity; `start`/`end` index the original text (end exclusive)."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """Intent with its confidence, entities in text order, and the ranked intent scores."""
+
+    text: str
+    intent: str
+    confidence: float
+    entities: tuple[Entity, ...] = ()
+    ranking: tuple[tuple[str, float], ...] = field(default=())
+
+    def entity(self, name: str) -> str | None:
+        """The first value of entity `name`, or None."""
+        for ent in self.entities:
+            if ent.entity == name:
+                return ent.value
+        return None
+
+    def entities_named(self, name: str) -> list[str]:
+        """All values of entity `name`, in text order."""
+        return [ent.value for ent in self.entities if ent.entity == name]
+
+    def to_json(self) -> dict[str, object]:
+        """The CLI's JSON-lines shape."""
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "entities": [
+                {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end}
+                for e in self.entities
+            ],
+        }
