@@ -1,0 +1,111 @@
+"""The aiohttp application factory: the composition root. Resources are opened and closed in
+`cleanup_ctx`, in order; nothing is created at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from bot import webhook
+from bot.appkeys import CLOCK, CRYPTO, ENGINE, PIPELINE, SERVICES, SESSIONS, SETTINGS
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.wechat_protocol import MessageCrypto
+from domain.clock import Clock, SystemClock
+from handlers.app import build_root
+from handlers.router import Router
+from handlers.turn import Ports, Understanding
+from storage.engine import create_engine, session_factory
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIRM_NAME = "云会计示范代账公司"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    pipeline = request.app[PIPELINE]
+    return web.json_response(
+        {
+            "status": "ok",
+            "sandbox": request.app[SETTINGS].sandbox,
+            "handled": pipeline.stats.handled,
+            "late": pipeline.stats.late,
+            "errors": pipeline.stats.errors,
+        }
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    nlu: Understanding | None = None,
+    routers: Iterable[Router] = (),
+) -> web.Application:
+    """`nlu` and `routers` let tests swap the parser or add routes; production passes neither."""
+    app = web.Application(client_max_size=settings.max_body_bytes + 1024)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app[CRYPTO] = MessageCrypto(
+        settings.wechat_token,
+        settings.wechat_appid,
+        settings.wechat_aes_key,
+        settings.wechat_aes_key_previous,
+    )
+    app[SERVICES] = {}
+    extra_routers = tuple(routers)
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app[ENGINE] = engine
+        app[SESSIONS] = session_factory(engine)
+        yield
+        await engine.dispose()
+
+    async def conversation(app: web.Application) -> AsyncIterator[None]:
+        parser = nlu
+        if parser is None:
+            from nlu.parser import build_parser
+
+            # Training the embedded model takes a moment: keep the loop free meanwhile.
+            parser = await asyncio.to_thread(build_parser, settings.nlu_backend, settings.rasa_url)
+        firm = await ensure_firm(app, settings)
+        ports = Ports(nlu=parser, settings=settings, extra=app[SERVICES])
+        pipeline = Pipeline(
+            sessions=app[SESSIONS],
+            firm=firm,
+            root=build_root(extra_routers),
+            ports=ports,
+            clock=app[CLOCK],
+            budget_s=settings.reply_budget_s,
+        )
+        app[PIPELINE] = pipeline
+        recovered = await pipeline.recover_stale()
+        if recovered:
+            log.info("recovered %d interrupted messages", recovered)
+        yield
+        await pipeline.drain()
+        close = getattr(parser, "close", None)
+        if close is not None:
+            await close()
+
+    app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(conversation)
+    webhook.setup(app)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def ensure_firm(app: web.Application, settings: Settings) -> Any:
+    """The firm behind this Official Account, created on first start."""
+    async with SqlUnitOfWork(app[SESSIONS]) as uow:
+        firm = await uow.identities.firm_by_appid(settings.wechat_appid)
+        if firm is None:
+            firm = await uow.identities.add_firm(DEFAULT_FIRM_NAME, settings.wechat_appid)
+            await uow.commit()
+        return firm

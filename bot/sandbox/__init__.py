@@ -1,0 +1,1 @@
+"""The sandbox: a faithful stand-in for WeChat's side, for laptops, tests and benchmarks."""

@@ -1,0 +1,21 @@
+"""The conversation, assembled: every handler module's router, included in an explicit order.
+Earlier routers win when two claim the same intent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from handlers import basics, binding
+from handlers.router import RootRouter, Router, assemble
+
+
+def handler_routers() -> list[Router]:
+    return [
+        binding.router,
+        basics.router,
+    ]
+
+
+def build_root(extra: Iterable[Router] = ()) -> RootRouter:
+    """`extra` routers go first (tests and plug-ins can override a route)."""
+    return assemble([*extra, *handler_routers()], cancel=basics.cancel, fallback=basics.fallback)

@@ -1,0 +1,80 @@
+"""What crosses the WeChat boundary: inbound messages (dedup and crash recovery), conversation
+state, the outbox, and the shared access token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.tables.base import Base
+
+
+class InboundRow(Base):
+    """One accepted message or event. The unique dedup key is what makes WeChat's retries safe;
+    the stored payload is what lets an interrupted message be handled after a crash."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("appid", "dedup_key"),
+        Index("ix_inbound_openid_received", "openid", "received_at"),
+        Index("ix_inbound_status_received", "status", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appid: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    msg_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    # processing -> answered (passive reply stored) | late (answer queued in the outbox)
+    status: Mapped[str] = mapped_column(String(16), default="processing")
+    reply_xml: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    appid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow: Mapped[str | None] = mapped_column(String(64), default=None)
+    slots: Mapped[dict[str, Any]]
+    requested_slot: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A notice waiting to reach someone. Drained by bot.outbox with retries and backoff."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient", "created_at"),
+        UniqueConstraint("dedup_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    dedup_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    # pending -> sending -> sent | failed (given up; errcode and last_error say why)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    errcode: Mapped[int | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class KeyValueRow(Base):
+    """Small shared values across worker processes (the WeChat access token and its lock)."""
+
+    __tablename__ = "kv"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
