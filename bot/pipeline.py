@@ -115,31 +115,36 @@ class Pipeline:
         if inflight is not None:  # WeChat retried while we are still on it
             self.stats.duplicates += 1
             return await self._wait(inflight)
-        now = self.clock.now()
-        async with self.uow() as uow:
-            row_id, earlier = await uow.inbound.accept(
-                self.firm.appid,
-                fields["FromUserName"],
-                key,
-                fields["MsgType"].lower(),
-                fields,
-                now,
-            )
-            if row_id is not None:
-                await uow.commit()
-        if row_id is None:
-            self.stats.duplicates += 1
-            if earlier is not None and earlier.status == "answered":
-                return earlier.reply_xml
-            inflight = self._inflight.get(key)
-            return await self._wait(inflight) if inflight is not None else None
-        slot = ReplySlot()
+        # Claim the key in this process before touching the database, so a concurrent
+        # delivery of the same message waits for this one instead of racing it.
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = done
+        done.add_done_callback(lambda _f: self._inflight.pop(key, None))
+        try:
+            now = self.clock.now()
+            async with self.uow() as uow:
+                row_id, earlier = await uow.inbound.accept(
+                    self.firm.appid,
+                    fields["FromUserName"],
+                    key,
+                    fields["MsgType"].lower(),
+                    fields,
+                    now,
+                )
+                if row_id is not None:
+                    await uow.commit()
+        except BaseException:
+            done.set_result(None)
+            raise
+        if row_id is None:  # seen before: by an earlier delivery, or another worker
+            self.stats.duplicates += 1
+            answered = earlier is not None and earlier.status == "answered"
+            done.set_result(earlier.reply_xml if answered and earlier else None)
+            return done.result()
+        slot = ReplySlot()
         task = asyncio.create_task(self._handle(row_id, fields, slot, done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        done.add_done_callback(lambda _f: self._inflight.pop(key, None))
         try:
             return await asyncio.wait_for(asyncio.shield(done), self.budget_s)
         except TimeoutError:

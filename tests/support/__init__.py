@@ -1,0 +1,1 @@
+"""Test support: fakes and harnesses shared by unit, integration and e2e tests."""
