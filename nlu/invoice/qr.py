@@ -102,7 +102,8 @@ def _decode(gray: np.ndarray, **options: object) -> list[QrHit]:
     for barcode in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, **options):
         pos = barcode.position
         corners = tuple(
-            (int(p.x), int(p.y)) for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
+            (int(p.x), int(p.y))
+            for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
         )
         hits.append(QrHit(barcode.text, corners, int(barcode.orientation)))
     return hits

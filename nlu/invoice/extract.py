@@ -1,0 +1,381 @@
+"""Invoice fields from recognised text lines: labels found by text, values found by geometry.
+
+Works on both layouts in circulation: the classic VAT form (buyer block above the goods table,
+seller block below 价税合计, labels like 名称/纳税人识别号 with the value after a colon or in the
+next box on the row) and the 数电票 form (buyer left, seller right, 统一社会信用代码/纳税人识别号).
+Nothing here knows any particular invoice; it knows how Chinese VAT invoices are laid out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from nlu.invoice.capitals import looks_like_capitals, parse_capital_amount
+from nlu.invoice.layout import Line, normalise, right_of, same_row
+from nlu.invoice.qr import QR_TYPE_NAMES, yuan_to_fen
+from nlu.invoice.taxid import repair_tax_id
+
+INVOICE_TYPES: tuple[str, ...] = (
+    *QR_TYPE_NAMES.values(),
+    "增值税普通发票",
+    "增值税专用发票",
+    "增值税电子普通发票",
+    "增值税电子专用发票",
+    "电子发票(增值税专用发票)",
+    "电子发票(普通发票)",
+    "电子发票(铁路电子客票)",
+    "电子发票(航空运输电子客票行程单)",
+)
+_TITLE_SKIP = re.compile(r"代码|号码|日期|校验|专用章|监制|机器|编号|开票人|代开|销售方|购买方")
+_AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
+_AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
+_NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
+_TAX_ID_LABEL = re.compile(r"(纳税人识别号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?")
+_TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
+_CIPHER = re.compile(r"[<>*/+]")
+_DATE = re.compile(r"(\d{4})[年\-./]?(\d{1,2})[月\-./]?(\d{1,2})")
+
+# Words whose presence in a line's first few characters means the whole line is worth reading.
+_WANTED_PREFIX = re.compile(
+    r"发票|发|票|增值|电子|代码|号码|No|N0|№|日期|开票|校验|名称|^名|^称|纳税|识别|信用|统一|社会"
+    r"|合计|价税|大写|小写|¥|购买|销售|税额|金额"
+)
+_CAPITAL_CHARS = re.compile(r"[壹贰叁肆伍陆柒捌玖拾佰仟圆角整]")
+
+
+def wants_full_read(prefix: str) -> bool:
+    """Judge a long line from its recognised left end: is the rest worth recognising?"""
+    text = normalise(prefix)
+    if _CIPHER.search(text) and not text.startswith(("¥", "*")):
+        return False  # the 密码区 cipher block, or goods lines like *运输服务*
+    if _WANTED_PREFIX.search(text) or _CAPITAL_CHARS.search(text):
+        return True
+    # Long runs of digits/capitals: a code, number, tax ID or check code without its label.
+    return bool(re.fullmatch(r"[0-9A-Z]{5,}", text))
+
+
+@dataclass(slots=True)
+class Extraction:
+    """Fields found by OCR: name -> (value, confidence). Amounts in fen."""
+
+    fields: dict[str, tuple[str | int, float]] = field(default_factory=dict)
+    capital_text: str | None = None
+    capital_fen: int | None = None
+    tax_rates: tuple[str, ...] = ()
+    keyword_hits: int = 0
+
+    def put(self, name: str, value: str | int | None, confidence: float) -> None:
+        if value is None or value == "":
+            return
+        if name not in self.fields or self.fields[name][1] < confidence:
+            self.fields[name] = (value, round(max(0.0, min(1.0, confidence)), 3))
+
+
+def extract_fields(lines: list[Line]) -> Extraction:
+    out = Extraction()
+    if not lines:
+        return out
+    out.keyword_hits = _keyword_hits(lines)
+    _invoice_type(lines, out)
+    _code_and_number(lines, out)
+    _labelled(lines, out, "issue_date", re.compile(r"开票日期|日期"), _date_value)
+    _labelled(lines, out, "check_code", re.compile(r"校验码|校验"), _check_code_value)
+    total_row = _amounts(lines, out)
+    _parties(lines, out, total_row)
+    rates = []
+    for line in lines:
+        for rate in re.findall(r"(?<![\d.])(\d{1,2}(?:\.\d)?)%", line.norm):
+            if f"{rate}%" not in rates:
+                rates.append(f"{rate}%")
+        if "免税" in line.norm and "免税" not in rates:
+            rates.append("免税")
+    out.tax_rates = tuple(rates)
+    return out
+
+
+_KEYWORDS = (
+    "发票",
+    "代码",
+    "号码",
+    "开票日期",
+    "校验码",
+    "价税合计",
+    "小写",
+    "大写",
+    "纳税人识别号",
+    "合计",
+    "税额",
+    "金额",
+    "税率",
+    "购买方",
+    "销售方",
+    "名称",
+    "密码区",
+    "备注",
+    "收款人",
+    "开票人",
+)
+
+
+def _keyword_hits(lines: list[Line]) -> int:
+    text = "".join(line.norm for line in lines)
+    return sum(1 for word in _KEYWORDS if word in text)
+
+
+# -- type ------------------------------------------------------------------------------------
+
+
+def _canon(text: str) -> str:
+    return normalise(text).replace("【", "(").replace("】", ")")
+
+
+def _invoice_type(lines: list[Line], out: Extraction) -> None:
+    top = min(line.y0 for line in lines)
+    bottom = max(line.y1 for line in lines)
+    band = top + 0.4 * (bottom - top)
+    best: tuple[float, str, float] | None = None
+    for line in lines:
+        if line.y0 > band or not line.full:
+            continue
+        text = _canon(line.text)
+        if _TITLE_SKIP.search(text) or not ("票" in text or "增值" in text):
+            continue
+        for start in ("电子发票", "增值税"):
+            if start in text:
+                text = text[text.index(start) :]
+                break
+        for name in INVOICE_TYPES:
+            canon = _canon(name)
+            if canon in text:
+                score = 1.0 + len(canon) / 100
+            else:
+                score = difflib.SequenceMatcher(None, canon, text).ratio()
+            if score >= 0.75 and (best is None or score > best[0]):
+                best = (score, name.replace("(", "（").replace(")", "）"), line.score)
+    if best is not None:
+        out.put("invoice_type", best[1], best[2] * min(1.0, best[0]))
+
+
+# -- labelled values ---------------------------------------------------------------------------
+
+
+def _after_label(text: str, label: re.Pattern[str]) -> str:
+    found = label.search(text)
+    return text[found.end() :] if found else text
+
+
+def _labelled(lines, out, name, label, parse) -> None:  # type: ignore[no-untyped-def]
+    for line in lines:
+        text = line.norm
+        if not label.search(text):
+            continue
+        value = parse(_after_label(text, label).lstrip(":;"))
+        if value is not None:
+            out.put(name, value, line.score)
+            continue
+        neighbours = right_of(line, lines, max_gap=10 * line.height)[:4]
+        joined = "".join(n.norm for n in neighbours)
+        value = parse(joined)
+        if value is not None:
+            score = min([line.score, *(n.score for n in neighbours)])
+            out.put(name, value, 0.95 * score)
+
+
+def _date_value(text: str) -> str | None:
+    found = _DATE.search(text)
+    if not found:
+        return None
+    year, month, day = (int(part) for part in found.groups())
+    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _check_code_value(text: str) -> str | None:
+    digits = re.sub(r"[^0-9]", "", text)
+    return digits[:20] if len(digits) >= 20 else None
+
+
+def _code_and_number(lines: list[Line], out: Extraction) -> None:
+    _labelled(
+        lines,
+        out,
+        "invoice_code",
+        re.compile(r"发票代码|代码"),
+        lambda t: _digits_exact(t, (12, 10)),
+    )
+    _labelled(
+        lines,
+        out,
+        "invoice_number",
+        re.compile(r"发票号码|号码"),
+        lambda t: _digits_exact(t, (20, 8)),
+    )
+    for line in lines:
+        found = re.match(r"^(?:No|NO|N0|№|Nº|N)[.:]?(\d{8})$", line.norm)
+        if found:
+            out.put("invoice_number", found.group(1), 0.97 * line.score)
+    if "invoice_code" in out.fields and "invoice_number" in out.fields:
+        return
+    # Classic paper forms print the code and number large at the top without labels.
+    top = min(line.y0 for line in lines)
+    bottom = max(line.y1 for line in lines)
+    upper = [line for line in lines if line.y1 < top + 0.25 * (bottom - top)]
+    by_height = sorted(upper, key=lambda line: -line.height)
+    for line in by_height:
+        text = line.norm
+        if "invoice_code" not in out.fields and re.fullmatch(r"\d{10}|\d{12}", text):
+            out.put("invoice_code", text, 0.85 * line.score)
+        if "invoice_number" not in out.fields and re.fullmatch(r"\d{8}", text):
+            out.put("invoice_number", text, 0.85 * line.score)
+
+
+def _digits_exact(text: str, lengths: tuple[int, ...]) -> str | None:
+    found = re.match(r"\d+", text)
+    if not found:
+        return None
+    digits = found.group(0)
+    for length in lengths:
+        if len(digits) == length:
+            return digits
+    return None
+
+
+# -- amounts -----------------------------------------------------------------------------------
+
+
+def _amount_of(text: str) -> int | None:
+    found = _AMOUNT.search(text.replace(",", ""))
+    return yuan_to_fen(found.group(0)) if found else None
+
+
+def _amounts(lines: list[Line], out: Extraction) -> Line | None:
+    """合计 row -> amount before tax and tax; (小写) -> total; 大写 -> capitals. Returns the
+    价税合计 line (the boundary between buyer and seller blocks on classic forms)."""
+    total_anchor: Line | None = None
+    for line in lines:
+        text = line.norm
+        if "价税合计" in text or "大写" in text:
+            total_anchor = total_anchor or line
+        if "小写" in text:
+            rest = text.split("小写", 1)[1]
+            fen = _amount_of(rest)
+            if fen is None:
+                for neighbour in right_of(line, lines, max_gap=8 * line.height)[:2]:
+                    fen = _amount_of(neighbour.norm)
+                    if fen is not None:
+                        break
+            if fen is not None:
+                out.put("amount_total", fen, line.score)
+            total_anchor = total_anchor or line
+    # Capitals: prefer the line on the 价税合计 row.
+    candidates = [line for line in lines if looks_like_capitals(line.norm)]
+    if total_anchor is not None:
+        candidates.sort(key=lambda line: (not same_row(line, total_anchor), line.y0))
+    for line in candidates:
+        fen = parse_capital_amount(line.norm)
+        if fen is not None:
+            out.capital_text = line.text
+            out.capital_fen = fen
+            if "amount_total" not in out.fields:
+                out.put("amount_total", fen, 0.9 * line.score)
+            break
+
+    # The 合计 row: "合计" in one box, or "合" and "计" apart.
+    sum_labels = [line for line in lines if re.fullmatch(r"合计:?", line.norm)]
+    if not sum_labels:
+        heads = [line for line in lines if line.norm == "合"]
+        for head in heads:
+            if any(line.norm == "计" and same_row(head, line) for line in lines):
+                sum_labels.append(head)
+    for label in sum_labels:
+        row = [
+            line
+            for line in lines
+            if line is not label and same_row(label, line, 0.3) and _AMOUNT_LINE.match(line.norm)
+        ]
+        row.sort(key=lambda line: line.x0)
+        if len(row) >= 2:
+            out.put("amount_excl_tax", _amount_of(row[0].norm), row[0].score)
+            out.put("tax", _amount_of(row[-1].norm), row[-1].score)
+            break
+        if len(row) == 1:
+            out.put("amount_excl_tax", _amount_of(row[0].norm), 0.8 * row[0].score)
+    return total_anchor
+
+
+# -- buyer and seller --------------------------------------------------------------------------
+
+
+def _is_name_value(text: str) -> bool:
+    return (
+        len(text) >= 2
+        and re.search(r"[\u4e00-\u9fff]", text) is not None
+        and len(_CIPHER.findall(text)) <= 1
+        and not _NAME_LABEL.match(text)
+    )
+
+
+def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> None:
+    xs = [line.x0 for line in lines] + [line.x1 for line in lines]
+    anchors = [
+        line
+        for line in lines
+        if re.search(r"价税合计|小写|纳税人识别号|开票日期|发票号码|合计|税额", line.norm)
+    ]
+    left = min((a.x0 for a in anchors), default=min(xs))
+    right = max((a.x1 for a in anchors), default=max(xs))
+    mid = (left + right) / 2
+
+    def is_seller(line: Line) -> bool:
+        if total_anchor is not None and line.y0 > total_anchor.y1:
+            return True
+        return line.x0 > mid - 0.05 * (right - left)
+
+    names: dict[str, tuple[str, float]] = {}
+    ids: dict[str, tuple[str, float]] = {}
+    for line in lines:
+        text = line.norm
+        if _TAX_ID_LABEL.search(text):
+            party = "seller" if is_seller(line) else "buyer"
+            value = _tax_id_value(_after_label(text, _TAX_ID_LABEL))
+            score = line.score
+            if value is None:
+                for neighbour in right_of(line, lines, max_gap=6 * line.height)[:2]:
+                    value = _tax_id_value(neighbour.norm)
+                    if value is not None:
+                        score = min(score, neighbour.score)
+                        break
+            if value is not None and (party not in ids or ids[party][1] < score):
+                ids[party] = (value, score)
+            continue
+        label = _NAME_LABEL.match(text)
+        if label is None or re.search(r"项目|货物|劳务|服务名称", text):
+            continue
+        party = "seller" if is_seller(line) else "buyer"
+        value = text[label.end() :].lstrip(":;")
+        score = line.score
+        if value.startswith("称"):
+            value = value[1:].lstrip(":;")
+        if not _is_name_value(value):
+            value = ""
+            for neighbour in right_of(line, lines, max_gap=8 * line.height)[:3]:
+                candidate = neighbour.norm.lstrip(":;")
+                if candidate.startswith("称"):
+                    candidate = candidate[1:].lstrip(":;")
+                if _is_name_value(candidate):
+                    value, score = candidate, min(score, neighbour.score)
+                    break
+        if value and (party not in names or names[party][1] < score):
+            names[party] = (value, score)
+    for party, (value, score) in names.items():
+        out.put(f"{party}_name", value, score)
+    for party, (value, score) in ids.items():
+        out.put(f"{party}_tax_id", value, score)
+
+
+def _tax_id_value(text: str) -> str | None:
+    found = _TAX_ID.search(text.upper())
+    return repair_tax_id(found.group(0)) if found else None
