@@ -110,7 +110,9 @@ class EntityExtractor:
             for pattern in patterns:
                 self._patterns.append((entity, re.compile(pattern)))
         for entity, values in data.lookups.items():
-            words = sorted({normalise(v).strip() for v in values if v.strip()}, key=len, reverse=True)
+            words = sorted(
+                {normalise(v).strip() for v in values if v.strip()}, key=len, reverse=True
+            )
             if words:
                 self._patterns.append((entity, re.compile("|".join(map(re.escape, words)))))
 

@@ -101,7 +101,7 @@ _JIAO_ONLY = re.compile(r"^(?P<jiao>[\d一二两三四五六七八九])[角毛]�
 
 
 def amount_to_fen(text: str) -> int | None:
-    """"3块5" -> 350, "两千元" -> 200000, "¥1,200" -> 120000, "5毛" -> 50; None if not money."""
+    """ "3块5" -> 350, "两千元" -> 200000, "¥1,200" -> 120000, "5毛" -> 50; None if not money."""
     text = text.strip().lower()
     only_jiao = _JIAO_ONLY.match(text)
     if only_jiao:

@@ -57,7 +57,7 @@ def _year(token: str, today: date) -> int | None:
 
 
 def normalise_period(text: str, today: date | None = None) -> str | None:
-    """"上个月" -> "2025-05" (on 2025-06-15); "第一季度" -> "2025-Q1"; None if not a period."""
+    """ "上个月" -> "2025-05" (on 2025-06-15); "第一季度" -> "2025-Q1"; None if not a period."""
     today = today or today_shanghai()
     text = text.strip().lower().replace(" ", "")
     for pattern, kind in _PATTERNS:
