@@ -63,7 +63,11 @@ async def verify(request: web.Request) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     env = Envelope.from_query(request.query)
-    if not signature_ok((settings.wechat_token, env.timestamp, env.nonce), env.signature):
+    # Plain mode is authenticated by `signature`; 安全模式 by `msg_signature` over the body
+    # (WeChat sends both there; a `signature` that is present must be right too).
+    if (env.signature or not env.encrypted) and not signature_ok(
+        (settings.wechat_token, env.timestamp, env.nonce), env.signature
+    ):
         log.warning("wechat: bad signature from %s", request.remote)
         return _text("forbidden", 403)
     if not _fresh(request, env.timestamp):

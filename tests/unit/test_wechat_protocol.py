@@ -1,0 +1,117 @@
+"""WeChat's crypto and signature rules against the published test vectors, and the parser's
+refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from wechatpy.crypto import PrpCrypto
+
+from bot.wechat_protocol import (
+    BadMessage,
+    MessageCrypto,
+    cdata_safe,
+    check_message,
+    dedup_key,
+    parse_xml,
+    render_reply,
+    signature,
+    signature_ok,
+)
+from handlers.replies import Text, options
+from tests.conftest import FIXTURES
+
+VECTORS = json.loads((FIXTURES / "wechat" / "crypto_vectors.json").read_text())
+
+
+def test_plain_signature_vector() -> None:
+    v = VECTORS["plain_signature"]
+    assert signature(v["token"], v["timestamp"], v["nonce"]) == v["signature"]
+    assert signature_ok((v["token"], v["timestamp"], v["nonce"]), v["signature"])
+    assert not signature_ok((v["token"], v["timestamp"], v["nonce"]), v["signature"][:-1] + "0")
+
+
+def test_aes_encrypt_with_fixed_random_matches_tencent_sample() -> None:
+    v = VECTORS["aes_encrypt_fixed_random"]
+    crypto = MessageCrypto("t", v["appid"], v["encoding_aes_key"])
+    prp: PrpCrypto = crypto._cryptos[0]
+    prp.get_random_string = lambda: v["random16"]  # type: ignore[method-assign]
+    out = crypto.encrypt(v["plaintext"], "nonce", "1")
+    assert v["ciphertext_b64"] in out
+    assert crypto.decrypt(v["ciphertext_b64"]) == v["plaintext"]
+
+
+def test_url_verify_vector_decrypts_echostr() -> None:
+    v = VECTORS["url_verify"]
+    assert signature(v["token"], v["timestamp"], v["nonce"], v["echostr"]) == v["msg_signature"]
+    crypto = MessageCrypto(v["token"], v["appid"], v["encoding_aes_key"])
+    assert crypto.decrypt(v["echostr"]) == v["decrypted"]
+
+
+@pytest.mark.parametrize("name", ["decrypt_python_sample", "decrypt_cpp_sample"])
+def test_message_samples_verify_and_decrypt(name: str) -> None:
+    v = VECTORS[name]
+    outer = parse_xml(v["body"].encode())
+    parts = (v["token"], v["timestamp"], v["nonce"], outer["Encrypt"])
+    assert signature_ok(parts, v["msg_signature"])
+    inner = parse_xml(MessageCrypto(v["token"], v["appid"], v["encoding_aes_key"])
+                      .decrypt(outer["Encrypt"]).encode())
+    for key, value in v["expect"].items():
+        assert inner[key] == value
+
+
+def test_wrong_appid_or_key_refuses_to_decrypt() -> None:
+    v = VECTORS["decrypt_cpp_sample"]
+    enc = parse_xml(v["body"].encode())["Encrypt"]
+    with pytest.raises(BadMessage):
+        MessageCrypto(v["token"], "wx0000000000000000", v["encoding_aes_key"]).decrypt(enc)
+    with pytest.raises(BadMessage):
+        MessageCrypto(v["token"], v["appid"], VECTORS["url_verify"]["encoding_aes_key"]).decrypt(enc)
+
+
+def test_key_rotation_falls_back_to_previous_key() -> None:
+    v = VECTORS["decrypt_cpp_sample"]
+    enc = parse_xml(v["body"].encode())["Encrypt"]
+    rotated = MessageCrypto(v["token"], v["appid"], VECTORS["url_verify"]["encoding_aes_key"],
+                            previous_aes_key=v["encoding_aes_key"])
+    assert "oyORnuP8q7ou2gfYjqLzSIWZf0rs" in rotated.decrypt(enc)
+
+
+def test_malformed_aes_key_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError):
+        MessageCrypto("t", "wx1", "too-short")
+
+
+def test_dedup_keys_for_messages_and_events() -> None:
+    msg = {"FromUserName": "o1", "MsgType": "text", "MsgId": "42", "CreateTime": "1"}
+    ev = {"FromUserName": "o1", "MsgType": "event", "CreateTime": "9", "Event": "CLICK",
+          "EventKey": "help"}
+    assert dedup_key(msg) == "m:o1:42"
+    assert dedup_key(ev) == "e:o1:9:CLICK:help"
+    assert dedup_key({**ev, "EventKey": "pay_fee"}) != dedup_key(ev)
+
+
+def test_check_message_requires_the_protocol_fields() -> None:
+    ok = {"ToUserName": "gh", "FromUserName": "o", "CreateTime": "1", "MsgType": "text",
+          "MsgId": "5"}
+    check_message(ok)
+    for field in ("ToUserName", "FromUserName", "CreateTime", "MsgType"):
+        with pytest.raises(BadMessage):
+            check_message({k: v for k, v in ok.items() if k != field})
+    with pytest.raises(BadMessage):
+        check_message({**ok, "MsgId": "abc"})
+    with pytest.raises(BadMessage):
+        check_message({**ok, "MsgType": "event"})
+
+
+def test_reply_rendering_survives_cdata_terminators_and_control_characters() -> None:
+    xml = render_reply(Text("a]]>b\x1dc"), "o", "gh", 1)
+    assert parse_xml(xml.encode())["Content"] == "a]]>bc"
+    assert cdata_safe("x]]>y") == "x]]]]><![CDATA[>y"  # split across two sections
+
+
+def test_quick_replies_render_as_bizmsgmenu_links() -> None:
+    xml = render_reply(Text("要办吗？", options(("answer:是", "是"), ("answer:否", "否"))), "o", "gh", 1)
+    content = parse_xml(xml.encode())["Content"]
+    assert 'href="weixin://bizmsgmenu?msgmenucontent=是&msgmenuid=answer:是"' in content
