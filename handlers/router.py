@@ -147,7 +147,7 @@ class RootRouter:
             handler = self.router.type_routes.get(msg.msg_type)
             if handler is not None:
                 return expired_notice + await handler(turn)
-            return expired_notice + [Text(texts.UNSUPPORTED_TYPE)]
+            return [*expired_notice, Text(texts.UNSUPPORTED_TYPE)]
 
         if not msg.clean_text:
             return expired_notice + await self.fallback(turn)
@@ -182,9 +182,7 @@ class RootRouter:
         return await self.fallback(turn)
 
 
-def assemble(
-    routers: Iterable[Router], cancel: Handler, fallback: Handler
-) -> RootRouter:
+def assemble(routers: Iterable[Router], cancel: Handler, fallback: Handler) -> RootRouter:
     root = Router("root")
     root.include(*routers)
     known = frozenset(i for r in root.routes for i in r.intents) | {CANCEL_INTENT}

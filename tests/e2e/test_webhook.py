@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.courier import Courier, text_xml
-from bot.wechat_protocol import new_nonce, signature
+from bot.wechat_protocol import signature
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
@@ -37,8 +37,12 @@ async def chat(sqlite_url: str, tmp_path: Path) -> Any:
 
 async def test_plain_get_verification_echoes_echostr(chat: Any) -> None:
     ts, nonce = "1714037059", "486452656"
-    q = {"signature": signature(chat.settings.wechat_token, ts, nonce), "timestamp": ts,
-         "nonce": nonce, "echostr": "hello123"}
+    q = {
+        "signature": signature(chat.settings.wechat_token, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        "echostr": "hello123",
+    }
     async with chat.session.get(chat.url, params=q) as resp:
         assert resp.status == 200
         assert await resp.text() == "hello123"
@@ -50,8 +54,9 @@ async def test_plain_get_verification_echoes_echostr(chat: Any) -> None:
 
 async def test_stranger_hears_how_to_bind_in_both_modes(sqlite_url: str, tmp_path: Path) -> None:
     for encrypt in (True, False):
-        async with running_chat(make_settings(sqlite_url, tmp_path), encrypt=encrypt,
-                                nlu=KeywordNLU()) as chat:
+        async with running_chat(
+            make_settings(sqlite_url, tmp_path), encrypt=encrypt, nlu=KeywordNLU()
+        ) as chat:
             reply = await chat.say(STRANGER, "你好")
             assert reply is not None and "绑定" in reply
 
@@ -118,7 +123,7 @@ async def test_text_with_cdata_terminator_cannot_break_the_reply(chat: Any) -> N
             return [Text("你说：" + turn.message.text)]
 
     async with running_chat(chat.settings, nlu=KeywordNLU(), routers=[Echo.router]) as c:
-        _, reply, body = await c.post_xml(text_xml(c.courier.account, "o_echo", hostile))
+        _, reply, _ = await c.post_xml(text_xml(c.courier.account, "o_echo", hostile))
         assert reply is not None
         assert reply["MsgType"] == "text"
         assert reply["Content"] == "你说：" + hostile
@@ -131,7 +136,9 @@ async def test_body_over_64kb_is_refused_before_parsing(chat: Any) -> None:
     assert await count(chat, InboundRow) == 0
 
 
-async def test_previous_aes_key_still_decrypts_after_rotation(sqlite_url: str, tmp_path: Path) -> None:
+async def test_previous_aes_key_still_decrypts_after_rotation(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     old = make_settings(sqlite_url, tmp_path)
     new_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")
     rotated = old.with_(wechat_aes_key=new_key, wechat_aes_key_previous=old.wechat_aes_key)
@@ -147,7 +154,9 @@ async def test_previous_aes_key_still_decrypts_after_rotation(sqlite_url: str, t
         assert await count(chat, InboundRow) == 1
 
 
-async def test_answer_slower_than_budget_goes_to_the_outbox(sqlite_url: str, tmp_path: Path) -> None:
+async def test_answer_slower_than_budget_goes_to_the_outbox(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     router = Router("slow")
     release = asyncio.Event()
 
