@@ -25,7 +25,9 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="yunkuaiji", description="云会计 service and operator tools")
+    parser = argparse.ArgumentParser(
+        prog="yunkuaiji", description="云会计 service and operator tools"
+    )
     parser.add_argument("--env-file", default=".env", help="optional .env file (default: .env)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

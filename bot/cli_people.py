@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,8 +62,14 @@ def staff_add(args: argparse.Namespace) -> int:
 def staff_list(args: argparse.Namespace) -> int:
     async def work(uow: SqlUnitOfWork, firm: Firm) -> list[dict[str, Any]]:
         return [
-            {"staff_id": s.id, "name": s.name, "phone": s.phone, "admin": s.is_admin,
-             "active": s.active, "bound": s.openid is not None}
+            {
+                "staff_id": s.id,
+                "name": s.name,
+                "phone": s.phone,
+                "admin": s.is_admin,
+                "active": s.active,
+                "bound": s.openid is not None,
+            }
             for s in await uow.identities.list_staff(firm.id)
         ]
 
@@ -81,9 +86,19 @@ def client_add(args: argparse.Namespace) -> int:
             accountant_id = accountant.id
         company = await uow.identities.add_company(firm.id, args.company, accountant_id)
         contact = await uow.identities.add_contact(company.id, args.contact, args.phone)
-        invite = await create_invite(uow, firm.id, InviteKind.CONTACT, contact.id, datetime.now(UTC))
-        return [{"company_id": company.id, "company": company.name, "contact_id": contact.id,
-                 "contact": contact.name, "accountant_id": accountant_id, "invite": invite.code}]
+        invite = await create_invite(
+            uow, firm.id, InviteKind.CONTACT, contact.id, datetime.now(UTC)
+        )
+        return [
+            {
+                "company_id": company.id,
+                "company": company.name,
+                "contact_id": contact.id,
+                "contact": contact.name,
+                "accountant_id": accountant_id,
+                "invite": invite.code,
+            }
+        ]
 
     return _run(args, work)
 
@@ -93,11 +108,17 @@ def client_list(args: argparse.Namespace) -> int:
         lines = []
         for c in await uow.identities.list_companies(firm.id):
             contacts = await uow.identities.list_contacts(c.id)
-            lines.append({
-                "company_id": c.id, "company": c.name, "accountant_id": c.accountant_id,
-                "contacts": [{"contact_id": p.id, "name": p.name, "bound": p.openid is not None}
-                             for p in contacts],
-            })
+            lines.append(
+                {
+                    "company_id": c.id,
+                    "company": c.name,
+                    "accountant_id": c.accountant_id,
+                    "contacts": [
+                        {"contact_id": p.id, "name": p.name, "bound": p.openid is not None}
+                        for p in contacts
+                    ],
+                }
+            )
         return lines
 
     return _run(args, work)
@@ -113,8 +134,14 @@ def invite(args: argparse.Namespace) -> int:
             inv = await create_invite(uow, firm.id, InviteKind.STAFF, s.id, now)
         else:
             inv = await create_invite(uow, firm.id, InviteKind.CONTACT, args.contact, now)
-        return [{"invite": inv.code, "kind": inv.kind.value, "target_id": inv.target_id,
-                 "expires_at": inv.expires_at.isoformat()}]
+        return [
+            {
+                "invite": inv.code,
+                "kind": inv.kind.value,
+                "target_id": inv.target_id,
+                "expires_at": inv.expires_at.isoformat(),
+            }
+        ]
 
     return _run(args, work)
 
@@ -144,5 +171,3 @@ def register(sub: Any) -> None:
     g.add_argument("--staff", help="staff member's name")
     g.add_argument("--contact", type=int, help="contact id")
     p.set_defaults(func=invite)
-
-

@@ -15,12 +15,39 @@ from storage.uow import SqlUnitOfWork
 
 # Stable openids for the simulator's "who are you" picker.
 DEMO_PEOPLE: list[dict[str, Any]] = [
-    {"openid": "o_demo_admin", "kind": "staff", "name": "赵主管", "phone": "13800000001", "admin": True},
+    {
+        "openid": "o_demo_admin",
+        "kind": "staff",
+        "name": "赵主管",
+        "phone": "13800000001",
+        "admin": True,
+    },
     {"openid": "o_demo_wang", "kind": "staff", "name": "王会计", "phone": "13800000002"},
     {"openid": "o_demo_li", "kind": "staff", "name": "李会计", "phone": "13800000003"},
-    {"openid": "o_demo_chen", "kind": "contact", "company": "杭州青禾餐饮管理有限公司", "name": "陈女士", "phone": "13900000001", "accountant": "王会计"},
-    {"openid": "o_demo_liu", "kind": "contact", "company": "杭州云帆科技有限公司", "name": "刘先生", "phone": "13900000002", "accountant": "李会计"},
-    {"openid": "o_demo_zhou", "kind": "contact", "company": "杭州明远贸易有限公司", "name": "周经理", "phone": "13900000003", "accountant": "王会计"},
+    {
+        "openid": "o_demo_chen",
+        "kind": "contact",
+        "company": "杭州青禾餐饮管理有限公司",
+        "name": "陈女士",
+        "phone": "13900000001",
+        "accountant": "王会计",
+    },
+    {
+        "openid": "o_demo_liu",
+        "kind": "contact",
+        "company": "杭州云帆科技有限公司",
+        "name": "刘先生",
+        "phone": "13900000002",
+        "accountant": "李会计",
+    },
+    {
+        "openid": "o_demo_zhou",
+        "kind": "contact",
+        "company": "杭州明远贸易有限公司",
+        "name": "周经理",
+        "phone": "13900000003",
+        "accountant": "王会计",
+    },
 ]
 
 
@@ -46,7 +73,9 @@ async def load_demo(settings: Settings, only_if_empty: bool = False) -> dict[str
                     staff_ids[s.name] = s.id
                     invite = await create_invite(uow, firm.id, InviteKind.STAFF, s.id, now)
                 else:
-                    company = await ids.add_company(firm.id, p["company"], staff_ids[p["accountant"]])
+                    company = await ids.add_company(
+                        firm.id, p["company"], staff_ids[p["accountant"]]
+                    )
                     contact = await ids.add_contact(company.id, p["name"], p["phone"])
                     invite = await create_invite(uow, firm.id, InviteKind.CONTACT, contact.id, now)
                 if settings.sandbox:

@@ -247,7 +247,13 @@ class Pipeline:
             async with self.uow() as uow:
                 now = self.clock.now()
                 xml = await self._settle(
-                    uow, row_id, message, fields["ToUserName"], [Text(texts.INTERNAL_ERROR)], slot, now
+                    uow,
+                    row_id,
+                    message,
+                    fields["ToUserName"],
+                    [Text(texts.INTERNAL_ERROR)],
+                    slot,
+                    now,
                 )
                 await uow.commit()
                 return xml

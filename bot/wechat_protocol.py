@@ -77,9 +77,9 @@ class MessageCrypto:
         encrypted = encrypted.decode() if isinstance(encrypted, bytes) else str(encrypted)
         sig = signature(self.token, timestamp, nonce, encrypted)
         return (
-            "<xml><Encrypt><![CDATA[{e}]]></Encrypt><MsgSignature><![CDATA[{s}]]></MsgSignature>"
-            "<TimeStamp>{t}</TimeStamp><Nonce><![CDATA[{n}]]></Nonce></xml>"
-        ).format(e=encrypted, s=sig, t=timestamp, n=nonce)
+            f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt><MsgSignature><![CDATA[{sig}]]></MsgSignature>"
+            f"<TimeStamp>{timestamp}</TimeStamp><Nonce><![CDATA[{nonce}]]></Nonce></xml>"
+        )
 
 
 def new_nonce() -> str:

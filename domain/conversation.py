@@ -20,7 +20,9 @@ class Conversation:
     updated_at: datetime | None = None
 
     def expired(self, now: datetime, idle: timedelta) -> bool:
-        return self.flow is not None and self.updated_at is not None and now - self.updated_at > idle
+        return (
+            self.flow is not None and self.updated_at is not None and now - self.updated_at > idle
+        )
 
     def clear(self) -> None:
         self.flow = None

@@ -111,7 +111,11 @@ class Identity:
 
 
 def identity_for(
-    openid: str, firm: Firm, staff: Staff | None, contact: Contact | None, company: ClientCompany | None
+    openid: str,
+    firm: Firm,
+    staff: Staff | None,
+    contact: Contact | None,
+    company: ClientCompany | None,
 ) -> Identity:
     """Staff binding wins over a client binding for the same openid (an accountant testing)."""
     if staff is not None and staff.active:

@@ -45,7 +45,11 @@ async def greet(turn: Turn) -> list[Reply]:
         return [Text(texts.WELCOME_STRANGER)]
     name = ident.display_name
     if ident.role is Role.CLIENT and ident.company is not None:
-        return [Text(f"{name}您好！我是{ident.firm.name}的服务助手，请问今天需要办理什么？\n回复“帮助”查看我能做的事。")]
+        return [
+            Text(
+                f"{name}您好！我是{ident.firm.name}的服务助手，请问今天需要办理什么？\n回复“帮助”查看我能做的事。"
+            )
+        ]
     return [Text(f"{name}您好！回复“帮助”查看员工功能。")]
 
 

@@ -46,7 +46,9 @@ class BindForm(Form):
         except DomainError as exc:
             return [Text(exc.message_zh)]
         turn.identity = bound
-        return [Text(welcome_text(bound.role, bound.display_name, bound.company and bound.company.name))]
+        return [
+            Text(welcome_text(bound.role, bound.display_name, bound.company and bound.company.name))
+        ]
 
 
 def welcome_text(role: Role, name: str, company: str | None) -> str:
@@ -68,5 +70,9 @@ async def bind_with_code(turn: Turn) -> list[Reply]:
 @router.pattern(r"(?:绑定|我要绑定|绑定身份|bind)")
 async def bind_start(turn: Turn) -> list[Reply]:
     if turn.identity.role is not Role.STRANGER:
-        return [Text(f"您已绑定为{turn.identity.display_name}。如需换绑，请联系管理员获取新的绑定码后发送“绑定 + 绑定码”。")]
+        return [
+            Text(
+                f"您已绑定为{turn.identity.display_name}。如需换绑，请联系管理员获取新的绑定码后发送“绑定 + 绑定码”。"
+            )
+        ]
     return await turn.start_form(BindForm)

@@ -27,9 +27,7 @@ def _firm(r: FirmRow) -> Firm:
 
 
 def _staff(r: StaffRow) -> Staff:
-    return Staff(
-        r.id, r.firm_id, r.name, r.phone, r.is_admin, r.active, r.openid, r.working_hours
-    )
+    return Staff(r.id, r.firm_id, r.name, r.phone, r.is_admin, r.active, r.openid, r.working_hours)
 
 
 def _company(r: CompanyRow) -> ClientCompany:

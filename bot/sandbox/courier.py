@@ -41,27 +41,53 @@ def message_xml(account: str, openid: str, msg_type: str, created: int, **fields
     return "<xml>" + "".join(parts) + "</xml>"
 
 
-def text_xml(account: str, openid: str, text: str, msg_id: int | None = None,
-             menu_id: str | None = None, created: int | None = None) -> str:
+def text_xml(
+    account: str,
+    openid: str,
+    text: str,
+    msg_id: int | None = None,
+    menu_id: str | None = None,
+    created: int | None = None,
+) -> str:
     return message_xml(
-        account, openid, "text", created or int(time.time()),
-        Content=text, MsgId=msg_id if msg_id is not None else next_msg_id(), bizmsgmenuid=menu_id,
+        account,
+        openid,
+        "text",
+        created or int(time.time()),
+        Content=text,
+        MsgId=msg_id if msg_id is not None else next_msg_id(),
+        bizmsgmenuid=menu_id,
     )
 
 
-def image_xml(account: str, openid: str, media_id: str, pic_url: str = "",
-              msg_id: int | None = None, created: int | None = None) -> str:
+def image_xml(
+    account: str,
+    openid: str,
+    media_id: str,
+    pic_url: str = "",
+    msg_id: int | None = None,
+    created: int | None = None,
+) -> str:
     return message_xml(
-        account, openid, "image", created or int(time.time()),
-        PicUrl=pic_url or f"http://mmbiz.qpic.cn/sandbox/{media_id}", MediaId=media_id,
+        account,
+        openid,
+        "image",
+        created or int(time.time()),
+        PicUrl=pic_url or f"http://mmbiz.qpic.cn/sandbox/{media_id}",
+        MediaId=media_id,
         MsgId=msg_id if msg_id is not None else next_msg_id(),
     )
 
 
-def event_xml(account: str, openid: str, event: str, key: str = "",
-              created: int | None = None) -> str:
+def event_xml(
+    account: str, openid: str, event: str, key: str = "", created: int | None = None
+) -> str:
     return message_xml(
-        account, openid, "event", created or int(time.time()), Event=event,
+        account,
+        openid,
+        "event",
+        created or int(time.time()),
+        Event=event,
         EventKey=key or None,
     )
 
@@ -107,7 +133,9 @@ class Courier:
             return None
         fields = parse_xml(body.encode())
         if "Encrypt" in fields:
-            expected = signature(self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"])
+            expected = signature(
+                self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+            )
             if expected != fields.get("MsgSignature"):
                 raise ValueError("reply signature mismatch")
             fields = parse_xml(self._crypto.decrypt(fields["Encrypt"]).encode())

@@ -18,8 +18,10 @@ from tests.conftest import FIXTURES
 from tests.support.fake_nlu import KeywordNLU
 from tests.support.harness import make_settings, running_chat
 
-HEAD = ("<ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o_evil]]></FromUserName>"
-        "<CreateTime>1700000000</CreateTime>")
+HEAD = (
+    "<ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o_evil]]></FromUserName>"
+    "<CreateTime>1700000000</CreateTime>"
+)
 OK_TAIL = "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1</MsgId>"
 
 LAUGHS = (
@@ -54,8 +56,9 @@ PLAIN_CORPUS: dict[str, bytes] = {
 
 @pytest.fixture
 async def chat(sqlite_url: str, tmp_path: Path) -> Any:
-    async with running_chat(make_settings(sqlite_url, tmp_path), nlu=KeywordNLU(),
-                            encrypt=False) as c:
+    async with running_chat(
+        make_settings(sqlite_url, tmp_path), nlu=KeywordNLU(), encrypt=False
+    ) as c:
         yield c
 
 
@@ -66,8 +69,12 @@ async def inbound_rows(chat: Any) -> int:
 
 async def post_raw(chat: Any, body: bytes, extra: dict[str, str] | None = None) -> tuple[int, str]:
     ts, nonce = str(int(time.time())), new_nonce()
-    q = {"signature": signature(chat.settings.wechat_token, ts, nonce), "timestamp": ts,
-         "nonce": nonce, **(extra or {})}
+    q = {
+        "signature": signature(chat.settings.wechat_token, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        **(extra or {}),
+    }
     if extra and extra.get("encrypt_type") == "aes" and "msg_signature" not in extra:
         from bot.wechat_protocol import BadMessage, parse_xml
 
@@ -81,8 +88,9 @@ async def post_raw(chat: Any, body: bytes, extra: dict[str, str] | None = None) 
 
 
 @pytest.mark.parametrize("name", sorted(PLAIN_CORPUS))
-async def test_plain_hostile_body_gets_success_and_changes_nothing(chat: Any, name: str,
-                                                                   caplog: Any) -> None:
+async def test_plain_hostile_body_gets_success_and_changes_nothing(
+    chat: Any, name: str, caplog: Any
+) -> None:
     status, text = await post_raw(chat, PLAIN_CORPUS[name])
     assert (status, text) == (200, "success")
     assert await inbound_rows(chat) == 0
@@ -92,14 +100,18 @@ async def test_plain_hostile_body_gets_success_and_changes_nothing(chat: Any, na
 ENCRYPTED_CORPUS: dict[str, bytes] = {
     "garbage_base64": b"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[!!!not-base64!!!]]></Encrypt></xml>",
     "short_ciphertext": b"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[YWJj]]></Encrypt></xml>",
-    "random_blocks": b"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[" + __import__("base64").b64encode(bytes(64)) + b"]]></Encrypt></xml>",
+    "random_blocks": b"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA["
+    + __import__("base64").b64encode(bytes(64))
+    + b"]]></Encrypt></xml>",
     "no_encrypt_tag": f"<xml>{HEAD}{OK_TAIL}</xml>".encode(),
     "empty": b"",
 }
 
 
 @pytest.mark.parametrize("name", sorted(ENCRYPTED_CORPUS))
-async def test_encrypted_hostile_body_gets_success_and_changes_nothing(chat: Any, name: str) -> None:
+async def test_encrypted_hostile_body_gets_success_and_changes_nothing(
+    chat: Any, name: str
+) -> None:
     status, text = await post_raw(chat, ENCRYPTED_CORPUS[name], {"encrypt_type": "aes"})
     assert (status, text) == (200, "success")
     assert await inbound_rows(chat) == 0
@@ -125,11 +137,16 @@ async def test_published_vectors_are_accepted_by_the_running_app(
 
     v = VECTORS[name]
     settings = make_settings(sqlite_url, tmp_path).with_(
-        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"])
+        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"]
+    )
     clock = FixedClock(datetime.fromtimestamp(int(v["timestamp"]), UTC))
     async with running_chat(settings, nlu=KeywordNLU(), clock=clock) as chat:
-        q = {"timestamp": v["timestamp"], "nonce": v["nonce"], "encrypt_type": "aes",
-             "msg_signature": v["msg_signature"]}
+        q = {
+            "timestamp": v["timestamp"],
+            "nonce": v["nonce"],
+            "encrypt_type": "aes",
+            "msg_signature": v["msg_signature"],
+        }
         async with chat.session.post(f"{chat.url}?{urlencode(q)}", data=v["body"]) as resp:
             assert resp.status == 200
             reply = chat.courier.open_reply(await resp.text())
@@ -143,7 +160,8 @@ async def test_published_vectors_are_accepted_by_the_running_app(
 async def test_url_verify_vector_through_the_app(sqlite_url: str, tmp_path: Path) -> None:
     v = VECTORS["url_verify"]
     settings = make_settings(sqlite_url, tmp_path).with_(
-        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"])
+        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"]
+    )
     async with running_chat(settings, nlu=KeywordNLU()) as chat:
         q = {k: v[k] for k in ("timestamp", "nonce", "echostr", "msg_signature")}
         async with chat.session.get(chat.url, params=q) as resp:

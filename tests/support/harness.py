@@ -76,8 +76,9 @@ class Chat:
     async def post_xml(self, xml: str, openid: str = "") -> tuple[int, dict[str, str] | None, str]:
         return await self.courier.post(self.session, self.url, xml, openid)
 
-    async def say(self, openid: str, text: str, msg_id: int | None = None,
-                  menu_id: str | None = None) -> str | None:
+    async def say(
+        self, openid: str, text: str, msg_id: int | None = None, menu_id: str | None = None
+    ) -> str | None:
         """Send text; the passive reply's content (None for `success`)."""
         xml = text_xml(self.courier.account, openid, text, msg_id, menu_id, self._ts())
         status, reply, body = await self.post_xml(xml, openid)
@@ -97,7 +98,9 @@ class Chat:
         return reply.get("Content") if reply else None
 
     def _ts(self) -> int:
-        return int(self.clock.now().timestamp()) if self.clock else int(datetime.now(UTC).timestamp())
+        return (
+            int(self.clock.now().timestamp()) if self.clock else int(datetime.now(UTC).timestamp())
+        )
 
     @property
     def sessions(self) -> Any:
@@ -109,13 +112,15 @@ class Chat:
 
 
 @asynccontextmanager
-async def running_chat(settings: Settings, *, encrypt: bool = True, clock: FixedClock | None = None,
-                       **app_kwargs: Any) -> AsyncIterator[Chat]:
+async def running_chat(
+    settings: Settings, *, encrypt: bool = True, clock: FixedClock | None = None, **app_kwargs: Any
+) -> AsyncIterator[Chat]:
     app = create_app(settings, clock=clock, **app_kwargs)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    courier = Courier(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
-                      encrypt=encrypt)
+    courier = Courier(
+        settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key, encrypt=encrypt
+    )
     if clock is not None:
         courier_sign = courier.sign
 

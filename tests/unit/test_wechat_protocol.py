@@ -55,8 +55,11 @@ def test_message_samples_verify_and_decrypt(name: str) -> None:
     outer = parse_xml(v["body"].encode())
     parts = (v["token"], v["timestamp"], v["nonce"], outer["Encrypt"])
     assert signature_ok(parts, v["msg_signature"])
-    inner = parse_xml(MessageCrypto(v["token"], v["appid"], v["encoding_aes_key"])
-                      .decrypt(outer["Encrypt"]).encode())
+    inner = parse_xml(
+        MessageCrypto(v["token"], v["appid"], v["encoding_aes_key"])
+        .decrypt(outer["Encrypt"])
+        .encode()
+    )
     for key, value in v["expect"].items():
         assert inner[key] == value
 
@@ -67,14 +70,20 @@ def test_wrong_appid_or_key_refuses_to_decrypt() -> None:
     with pytest.raises(BadMessage):
         MessageCrypto(v["token"], "wx0000000000000000", v["encoding_aes_key"]).decrypt(enc)
     with pytest.raises(BadMessage):
-        MessageCrypto(v["token"], v["appid"], VECTORS["url_verify"]["encoding_aes_key"]).decrypt(enc)
+        MessageCrypto(v["token"], v["appid"], VECTORS["url_verify"]["encoding_aes_key"]).decrypt(
+            enc
+        )
 
 
 def test_key_rotation_falls_back_to_previous_key() -> None:
     v = VECTORS["decrypt_cpp_sample"]
     enc = parse_xml(v["body"].encode())["Encrypt"]
-    rotated = MessageCrypto(v["token"], v["appid"], VECTORS["url_verify"]["encoding_aes_key"],
-                            previous_aes_key=v["encoding_aes_key"])
+    rotated = MessageCrypto(
+        v["token"],
+        v["appid"],
+        VECTORS["url_verify"]["encoding_aes_key"],
+        previous_aes_key=v["encoding_aes_key"],
+    )
     assert "oyORnuP8q7ou2gfYjqLzSIWZf0rs" in rotated.decrypt(enc)
 
 
@@ -85,16 +94,26 @@ def test_malformed_aes_key_is_a_configuration_error() -> None:
 
 def test_dedup_keys_for_messages_and_events() -> None:
     msg = {"FromUserName": "o1", "MsgType": "text", "MsgId": "42", "CreateTime": "1"}
-    ev = {"FromUserName": "o1", "MsgType": "event", "CreateTime": "9", "Event": "CLICK",
-          "EventKey": "help"}
+    ev = {
+        "FromUserName": "o1",
+        "MsgType": "event",
+        "CreateTime": "9",
+        "Event": "CLICK",
+        "EventKey": "help",
+    }
     assert dedup_key(msg) == "m:o1:42"
     assert dedup_key(ev) == "e:o1:9:CLICK:help"
     assert dedup_key({**ev, "EventKey": "pay_fee"}) != dedup_key(ev)
 
 
 def test_check_message_requires_the_protocol_fields() -> None:
-    ok = {"ToUserName": "gh", "FromUserName": "o", "CreateTime": "1", "MsgType": "text",
-          "MsgId": "5"}
+    ok = {
+        "ToUserName": "gh",
+        "FromUserName": "o",
+        "CreateTime": "1",
+        "MsgType": "text",
+        "MsgId": "5",
+    }
     check_message(ok)
     for field in ("ToUserName", "FromUserName", "CreateTime", "MsgType"):
         with pytest.raises(BadMessage):
@@ -112,6 +131,8 @@ def test_reply_rendering_survives_cdata_terminators_and_control_characters() -> 
 
 
 def test_quick_replies_render_as_bizmsgmenu_links() -> None:
-    xml = render_reply(Text("要办吗？", options(("answer:是", "是"), ("answer:否", "否"))), "o", "gh", 1)
+    xml = render_reply(
+        Text("要办吗？", options(("answer:是", "是"), ("answer:否", "否"))), "o", "gh", 1
+    )
     content = parse_xml(xml.encode())["Content"]
     assert 'href="weixin://bizmsgmenu?msgmenucontent=是&msgmenuid=answer:是"' in content
