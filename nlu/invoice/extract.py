@@ -34,6 +34,8 @@ _AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
 _NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
 _TAX_ID_LABEL = re.compile(r"(纳税人识别号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?")
 _TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
+# Right after its label, an old-style short ID (some local forms print 9 characters) is accepted.
+_TAX_ID_AFTER_LABEL = re.compile(r"^[0-9A-Z]{8,20}$")
 _CIPHER = re.compile(r"[<>*/+]")
 _DATE = re.compile(r"(\d{4})[年\-./]?(\d{1,2})[月\-./]?(\d{1,2})")
 
@@ -139,10 +141,12 @@ def _invoice_type(lines: list[Line], out: Extraction) -> None:
     for line in lines:
         if line.y0 > band or not line.full:
             continue
-        text = _canon(line.text)
+        # A stamp often splits the title in two boxes: read it together with its row mates.
+        mates = [m for m in right_of(line, lines, max_gap=4 * line.height)[:2] if m.full]
+        text = _canon(line.text + "".join(m.text for m in mates))
         if _TITLE_SKIP.search(text) or not ("票" in text or "增值" in text):
             continue
-        for start in ("电子发票", "增值税"):
+        for start in ("电子发票", "增值"):
             if start in text:
                 text = text[text.index(start) :]
                 break
@@ -220,9 +224,17 @@ def _code_and_number(lines: list[Line], out: Extraction) -> None:
     if "invoice_code" in out.fields and "invoice_number" in out.fields:
         return
     # Classic paper forms print the code and number large at the top without labels.
-    top = min(line.y0 for line in lines)
-    bottom = max(line.y1 for line in lines)
-    upper = [line for line in lines if line.y1 < top + 0.25 * (bottom - top)]
+    # They sit above the buyer block (名称/纳税人识别号 labels), whatever surrounds the invoice.
+    block = [line for line in lines if _NAME_LABEL.match(line.norm) or _TAX_ID_LABEL.search(line.norm)]
+    heights = sorted(line.height for line in lines)
+    typical = heights[len(heights) // 2]
+    if block:
+        block_top = min(line.y0 for line in block)
+        upper = [line for line in lines if block_top - 7 * typical < line.y0 and line.y1 <= block_top]
+    else:
+        top = min(line.y0 for line in lines)
+        bottom = max(line.y1 for line in lines)
+        upper = [line for line in lines if line.y1 < top + 0.25 * (bottom - top)]
     by_height = sorted(upper, key=lambda line: -line.height)
     for line in by_height:
         text = line.norm
@@ -303,6 +315,20 @@ def _amounts(lines: list[Line], out: Extraction) -> Line | None:
             break
         if len(row) == 1:
             out.put("amount_excl_tax", _amount_of(row[0].norm), 0.8 * row[0].score)
+    if "tax" not in out.fields and total_anchor is not None:
+        # No 合计 label read: the row of ¥ figures just above 价税合计 is the sum row.
+        above = [
+            line
+            for line in lines
+            if line.y1 <= total_anchor.y0 + 0.3 * total_anchor.height
+            and re.fullmatch(r"[¥]-?\d{1,12}\.\d{2}", line.norm)
+        ]
+        if above:
+            nearest = max(above, key=lambda line: line.y1)
+            row = sorted((line for line in above if same_row(line, nearest)), key=lambda line: line.x0)
+            if len(row) >= 2:
+                out.put("amount_excl_tax", _amount_of(row[0].norm), 0.9 * row[0].score)
+                out.put("tax", _amount_of(row[-1].norm), 0.9 * row[-1].score)
     return total_anchor
 
 
@@ -377,5 +403,8 @@ def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> N
 
 
 def _tax_id_value(text: str) -> str | None:
-    found = _TAX_ID.search(text.upper())
+    text = text.upper().strip(":;")
+    if _TAX_ID_AFTER_LABEL.match(text):
+        return repair_tax_id(text)
+    found = _TAX_ID.search(text)
     return repair_tax_id(found.group(0)) if found else None

@@ -23,6 +23,8 @@ MIN_REC_RATIO = 2.0
 MAX_BATCH = 8
 # A batch is cut when its widest crop would pad the narrowest beyond this factor.
 BATCH_SPREAD = 1.35
+# Detection wants the smaller text lines at least this tall (pixels at detection scale).
+MIN_DET_TEXT_PX = 16.0
 
 
 @dataclass(slots=True)
@@ -75,6 +77,20 @@ class OcrEngine:
         boxes, _ = self._det(small)
         if boxes is None or len(boxes) == 0:
             return []
+        if scale < 1:
+            # Small print on a large page (a screenshot with the invoice inside another app):
+            # detect again at the resolution that brings the smaller lines to a readable size.
+            heights = [min(np.linalg.norm(b[0] - b[3]), np.linalg.norm(b[0] - b[1])) for b in boxes]
+            small_text = float(np.percentile(heights, 25))
+            if small_text < MIN_DET_TEXT_PX:
+                scale = min(1.0, scale * MIN_DET_TEXT_PX / max(small_text, 1.0))
+                if scale < 1:
+                    small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+                else:
+                    small = image
+                boxes, _ = self._det(small)
+                if boxes is None or len(boxes) == 0:
+                    return []
         return [np.asarray(b, dtype=np.float32) / scale for b in boxes]
 
     # -- cropping --------------------------------------------------------------------------
