@@ -155,11 +155,11 @@ class IntentClassifier:
         texts: Sequence[str],
         labels: Sequence[str],
         words: Sequence[str] = (),
-        c: float = C,
+        c: float | None = None,
         in_process: bool = False,
     ) -> IntentClassifier:
         """Fit on `texts`; `words` are domain words for the tokenizer (same in child and here)."""
-        job = TrainingJob(tuple(texts), tuple(labels), tuple(words), c)
+        job = TrainingJob(tuple(texts), tuple(labels), tuple(words), C if c is None else c)
         arrays: ModelArrays | None = None
         if not in_process:
             try:

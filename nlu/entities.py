@@ -46,6 +46,10 @@ _COMPANY_LEAD = re.compile(
 )
 
 
+# Shorter than this after trimming is a word like "个体户" or "我的公司", not a name.
+_MIN_COMPANY = 4
+
+
 def _digits(raw: str) -> int | None:
     match = _NUMERAL.search(raw)
     return None if match is None else cn_to_int(match.group())
@@ -92,8 +96,8 @@ def trim_company(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop a lead-in ("帮我们", "给") that a company regex swallowed at the start of its span."""
     span = text[start:end]
     lead = _COMPANY_LEAD.match(span)
-    if lead and len(span) - lead.end() >= 4:
-        return start + lead.end(), end
+    if lead:
+        start += lead.end()
     return start, end
 
 
@@ -131,6 +135,8 @@ class EntityExtractor:
         for start, end, entity in candidates:
             if entity == names.COMPANY:
                 start, end = trim_company(clean, start, end)
+                if end - start < _MIN_COMPANY:
+                    continue
             if any(taken[start:end]):
                 continue
             value = normalise_value(entity, clean[start:end], self.synonyms, today)
