@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from domain.identity import ClientCompany, Contact, Firm, Identity, Invite, Staff
 from domain.notices import Notice
+
+if TYPE_CHECKING:
+    from domain.complaints import Complaint, NewComplaint
+    from domain.ratings import Rating
+    from domain.requests import NewRequest, RequestEvent, ServiceRequest, Status
 
 
 class IdentityRepository(Protocol):
@@ -50,6 +55,73 @@ class IdentityRepository(Protocol):
     async def unbind_openid(self, firm_id: int, openid: str) -> None: ...
 
 
+class RequestRepository(Protocol):
+    async def next_number(self, firm_id: int, series: str) -> str:
+        """The next number of a firm's series ("R" -> "R1001", "R1002", ...), never reused."""
+        ...
+
+    async def add(self, new: NewRequest) -> ServiceRequest: ...
+    async def get(self, firm_id: int, number: str) -> ServiceRequest | None: ...
+    async def get_by_id(self, request_id: int) -> ServiceRequest | None: ...
+    async def list_for_company(
+        self, company_id: int, statuses: frozenset[Status]
+    ) -> Sequence[ServiceRequest]: ...
+    async def list_for_handler(
+        self, staff_id: int, statuses: frozenset[Status]
+    ) -> Sequence[ServiceRequest]: ...
+    async def list_by_status(
+        self, firm_id: int, statuses: frozenset[Status], limit: int = 20
+    ) -> Sequence[ServiceRequest]: ...
+
+    async def transition(
+        self,
+        request_id: int,
+        from_: frozenset[Status],
+        to: Status,
+        now: datetime,
+        *,
+        expect_handler: int | None = None,
+        expect_push_count: int | None = None,
+        expect_reminded: bool | None = None,
+        **changes: object,
+    ) -> bool:
+        """One conditional UPDATE: move to `to` (and set `changes`) only if the status is in
+        `from_` (and the expectations hold). True if this call made the change; never a
+        read-then-write, so concurrent callers cannot both win."""
+        ...
+
+    async def add_event(self, event: RequestEvent) -> None: ...
+    async def events(self, request_id: int) -> Sequence[RequestEvent]: ...
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[ServiceRequest]:
+        """Requests whose timer (`due_at`) has passed, across firms, oldest first."""
+        ...
+
+    async def count_claimed(self, staff_id: int, since: datetime, until: datetime) -> int: ...
+    async def count_completed(self, staff_id: int, since: datetime, until: datetime) -> int: ...
+
+
+class RatingRepository(Protocol):
+    async def get(self, request_id: int) -> Rating | None: ...
+    async def save(self, rating: Rating) -> None:
+        """Insert, or replace the request's earlier rating."""
+        ...
+
+    async def for_staff(
+        self, staff_id: int, since: datetime, until: datetime
+    ) -> Sequence[Rating]: ...
+
+
+class ComplaintRepository(Protocol):
+    async def add(self, new: NewComplaint) -> Complaint: ...
+    async def get(self, firm_id: int, number: str) -> Complaint | None: ...
+    async def for_request(self, request_id: int) -> Complaint | None: ...
+    async def resolve(self, complaint_id: int, resolution: str, by: str, now: datetime) -> bool:
+        """Close an open complaint (conditional UPDATE); False if it was already closed."""
+        ...
+
+    async def count_for_staff(self, staff_id: int, since: datetime, until: datetime) -> int: ...
+
+
 class Outbox(Protocol):
     async def add(self, notice: Notice, now: datetime) -> None: ...
 
@@ -57,6 +129,9 @@ class Outbox(Protocol):
 class UnitOfWork(Protocol):
     identities: IdentityRepository
     outbox: Outbox
+    requests: RequestRepository
+    ratings: RatingRepository
+    complaints: ComplaintRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

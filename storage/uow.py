@@ -10,6 +10,7 @@ from storage.conversations import SqlConversationStore
 from storage.identities import SqlIdentityRepository
 from storage.inbound import SqlInboundLog
 from storage.outbox import SqlOutbox
+from storage.requests import SqlComplaintRepository, SqlRatingRepository, SqlRequestRepository
 
 
 class SqlUnitOfWork:
@@ -32,6 +33,9 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(s)
         self.conversations = SqlConversationStore(s)
         self.inbound = SqlInboundLog(s)
+        self.requests = SqlRequestRepository(s)
+        self.ratings = SqlRatingRepository(s)
+        self.complaints = SqlComplaintRepository(s)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

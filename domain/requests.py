@@ -1,0 +1,208 @@
+"""Client business requests (营业执照, 工商变更, 注销 ...) and their lifecycle.
+
+A request moves through a small status machine; every change is also an event in the request's
+timeline (who, when, what), so a client can always see where it stands. This module holds the
+model and the status machine; the use cases live in `domain.lifecycle` (raise, cancel, progress,
+complete, look up) and `domain.dispatch` (pool, claims, assignment, timers).
+
+```mermaid
+stateDiagram-v2
+    [*] --> submitted: client confirms
+    submitted --> claimed: staff claim (first wins)
+    submitted --> assigned: admin assigns
+    submitted --> submitted: unclaimed past deadline: pushed again (once)
+    submitted --> escalated: still unclaimed: admins told
+    submitted --> cancelled: client cancels
+    escalated --> claimed
+    escalated --> assigned
+    escalated --> cancelled
+    claimed --> in_progress: first progress
+    assigned --> in_progress
+    claimed --> claimed: no progress in time: claimer reminded
+    claimed --> submitted: still no progress: back to the pool, admins told
+    assigned --> submitted
+    claimed --> assigned: admin reassigns
+    claimed --> completed
+    assigned --> completed
+    in_progress --> in_progress: more progress
+    in_progress --> completed
+    completed --> rated: client rates
+    rated --> rated: rating changed (7 days)
+    cancelled --> [*]
+    rated --> [*]
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# The business types a client can ask for. Data, not code: the service catalogue (with fees)
+# will replace this tuple later; the NLU's canonical `request_type` values are the same names.
+REQUEST_TYPES: tuple[str, ...] = (
+    "营业执照",
+    "工商变更",
+    "注销",
+    "税务登记",
+    "发票申领",
+    "一般纳税人认定",
+    "社保开户",
+    "公积金开户",
+    "银行开户",
+    "工商年报",
+    "地址迁移",
+    "代理记账",
+    "商标注册",
+    "税务筹划",
+    "财务审计",
+)
+REQUEST_SERIES = "R"
+MAX_DESCRIPTION = 500
+MAX_PHOTOS = 9
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    RATED = "rated"
+    CANCELLED = "cancelled"
+    ESCALATED = "escalated"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+UNCLAIMED: frozenset[Status] = frozenset({Status.SUBMITTED, Status.ESCALATED})
+HELD: frozenset[Status] = frozenset({Status.CLAIMED, Status.ASSIGNED, Status.IN_PROGRESS})
+OPEN: frozenset[Status] = UNCLAIMED | HELD
+FINISHED: frozenset[Status] = frozenset({Status.COMPLETED, Status.RATED})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    # Self-loops are timer steps that keep the status: pushed again, claimer reminded.
+    Status.SUBMITTED: frozenset(
+        {Status.SUBMITTED, Status.CLAIMED, Status.ASSIGNED, Status.ESCALATED, Status.CANCELLED}
+    ),
+    Status.ESCALATED: frozenset({Status.CLAIMED, Status.ASSIGNED, Status.CANCELLED}),
+    Status.CLAIMED: frozenset(
+        {Status.CLAIMED, Status.IN_PROGRESS, Status.COMPLETED, Status.SUBMITTED, Status.ASSIGNED}
+    ),
+    Status.ASSIGNED: frozenset(
+        {Status.IN_PROGRESS, Status.COMPLETED, Status.SUBMITTED, Status.ASSIGNED}
+    ),
+    Status.IN_PROGRESS: frozenset({Status.IN_PROGRESS, Status.COMPLETED}),
+    Status.COMPLETED: frozenset({Status.RATED}),
+    Status.RATED: frozenset({Status.RATED}),
+    Status.CANCELLED: frozenset(),
+}
+
+STATUS_ZH: dict[Status, str] = {
+    Status.SUBMITTED: "待接单",
+    Status.CLAIMED: "已接单",
+    Status.ASSIGNED: "已指派",
+    Status.IN_PROGRESS: "办理中",
+    Status.COMPLETED: "已完成",
+    Status.RATED: "已完成（已评价）",
+    Status.CANCELLED: "已取消",
+    Status.ESCALATED: "待指派",
+}
+URGENCY_ZH: dict[Urgency, str] = {Urgency.NORMAL: "普通", Urgency.URGENT: "加急"}
+
+
+def sources(target: Status) -> frozenset[Status]:
+    """Every status from which `target` may be reached: the WHERE of a conditional UPDATE."""
+    return frozenset(s for s, to in TRANSITIONS.items() if target in to)
+
+
+def normalise_number(raw: str) -> str | None:
+    """ "r1024", "R 1024", "1024", "#1024" -> "R1024"; None when it is no request number."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    rest = "".join(ch for ch in raw if not ch.isdigit()).strip().lstrip("#").strip().upper()
+    if not digits or rest not in ("", REQUEST_SERIES):
+        return None
+    return f"{REQUEST_SERIES}{int(digits)}"
+
+
+class EventKind(StrEnum):
+    RAISED = "raised"
+    PUSHED = "pushed"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    PROGRESS = "progress"
+    COMPLETED = "completed"
+    RATED = "rated"
+    CANCELLED = "cancelled"
+    ESCALATED = "escalated"
+    REMINDED = "reminded"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    firm_id: int
+    number: str
+    company_id: int
+    contact_id: int | None
+    client_openid: str
+    type: str
+    description: str
+    urgency: Urgency
+    photos: tuple[str, ...]
+    created_at: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    id: int
+    firm_id: int
+    number: str
+    company_id: int
+    contact_id: int | None
+    client_openid: str
+    type: str
+    description: str
+    urgency: Urgency
+    photos: tuple[str, ...]
+    status: Status
+    created_at: datetime
+    handler_id: int | None = None
+    handler_name: str | None = None
+    company_name: str = ""
+    claimed_at: datetime | None = None
+    first_progress_at: datetime | None = None
+    completed_at: datetime | None = None
+    due_at: datetime | None = None  # when the scheduler should next look at it
+    push_count: int = 0
+    reminded_at: datetime | None = None
+    latest_progress: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def status_zh(self) -> str:
+        return STATUS_ZH[self.status]
+
+    @property
+    def title(self) -> str:
+        urgent = "【加急】" if self.urgency is Urgency.URGENT else ""
+        return f"{self.number} {urgent}{self.type}"
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    request_id: int
+    at: datetime
+    kind: EventKind
+    actor: str  # a display name, or "系统"
+    text: str = ""
+    photos: tuple[str, ...] = field(default=())
+    actor_id: int | None = None  # the staff id, for staff actions
+
+
+SYSTEM = "系统"
