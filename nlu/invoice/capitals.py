@@ -37,6 +37,7 @@ _DIGITS = {
 _SMALL_UNITS = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _YUAN = "元圆園"
+_MISREAD = str.maketrans({"回": "圆", "园": "圆", "图": "圆", "円": "圆", "國": "圆"})
 _ALLOWED = set(_DIGITS) | set(_SMALL_UNITS) | set(_BIG_UNITS) | set(_YUAN) | set("角分整正")
 
 
@@ -69,6 +70,8 @@ def _integer_part(text: str) -> int | None:
 
 def parse_capital_amount(text: str) -> int | None:
     """Return the amount in fen, or None when `text` is not an amount in capitals."""
+    # 圆 is the character OCR most often gets wrong in a small print amount.
+    text = text.translate(_MISREAD)
     cleaned = "".join(ch for ch in text if ch in _ALLOWED)
     if not any(ch in _DIGITS or ch in _SMALL_UNITS for ch in cleaned):
         return None

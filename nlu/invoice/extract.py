@@ -32,7 +32,7 @@ _TITLE_SKIP = re.compile(r"代码|号码|日期|校验|专用章|监制|机器|�
 _AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
 _AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
 _NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
-_TAX_ID_LABEL = re.compile(r"(纳税人识别号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?")
+_TAX_ID_LABEL = re.compile(r"(纳税人识别号|纳税人.{0,3}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?")
 _TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
 # Right after its label, an old-style short ID (some local forms print 9 characters) is accepted.
 _TAX_ID_AFTER_LABEL = re.compile(r"^[0-9A-Z]{8,20}$")
@@ -50,8 +50,8 @@ _CAPITAL_CHARS = re.compile(r"[壹贰叁肆伍陆柒捌玖拾佰仟圆角整]")
 def wants_full_read(prefix: str) -> bool:
     """Judge a long line from its recognised left end: is the rest worth recognising?"""
     text = normalise(prefix)
-    if _CIPHER.search(text) and not text.startswith(("¥", "*")):
-        return False  # the 密码区 cipher block, or goods lines like *运输服务*
+    if len(_CIPHER.findall(text)) >= 2 and not re.search(r"[\u4e00-\u9fff]", text):
+        return False  # the 密码区 cipher block
     if _WANTED_PREFIX.search(text) or _CAPITAL_CHARS.search(text):
         return True
     # Long runs of digits/capitals: a code, number, tax ID or check code without its label.
@@ -141,23 +141,30 @@ def _invoice_type(lines: list[Line], out: Extraction) -> None:
     for line in lines:
         if line.y0 > band or not line.full:
             continue
-        # A stamp often splits the title in two boxes: read it together with its row mates.
-        mates = [m for m in right_of(line, lines, max_gap=4 * line.height)[:2] if m.full]
-        text = _canon(line.text + "".join(m.text for m in mates))
-        if _TITLE_SKIP.search(text) or not ("票" in text or "增值" in text):
+        own = _canon(line.text)
+        if _TITLE_SKIP.search(own):
             continue
-        for start in ("电子发票", "增值"):
-            if start in text:
-                text = text[text.index(start) :]
-                break
-        for name in INVOICE_TYPES:
-            canon = _canon(name)
-            if canon in text:
-                score = 1.0 + len(canon) / 100
-            else:
-                score = difflib.SequenceMatcher(None, canon, text).ratio()
-            if score >= 0.75 and (best is None or score > best[0]):
-                best = (score, name.replace("(", "（").replace(")", "）"), line.score)
+        # A stamp often splits the title in two boxes: read it together with its row mates.
+        mates = [
+            m
+            for m in right_of(line, lines, max_gap=4 * line.height)[:2]
+            if m.full and not _TITLE_SKIP.search(m.norm)
+        ]
+        for text in {own, own + "".join(_canon(m.text) for m in mates)}:
+            if not ("票" in text or "增值" in text):
+                continue
+            for start in ("电子发票", "增值"):
+                if start in text:
+                    text = text[text.index(start) :]
+                    break
+            for name in INVOICE_TYPES:
+                canon = _canon(name)
+                if canon in text:
+                    score = 1.0 + len(canon) / 100
+                else:
+                    score = difflib.SequenceMatcher(None, canon, text).ratio()
+                if score >= 0.75 and (best is None or score > best[0]):
+                    best = (score, name.replace("(", "（").replace(")", "）"), line.score)
     if best is not None:
         out.put("invoice_type", best[1], best[2] * min(1.0, best[0]))
 
@@ -207,14 +214,14 @@ def _code_and_number(lines: list[Line], out: Extraction) -> None:
         lines,
         out,
         "invoice_code",
-        re.compile(r"发票代码|代码"),
+        re.compile(r"发票代码|^代码"),
         lambda t: _digits_exact(t, (12, 10)),
     )
     _labelled(
         lines,
         out,
         "invoice_number",
-        re.compile(r"发票号码|号码"),
+        re.compile(r"发票号码|^号码"),
         lambda t: _digits_exact(t, (20, 8)),
     )
     for line in lines:
@@ -370,6 +377,8 @@ def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> N
             score = line.score
             if value is None:
                 for neighbour in right_of(line, lines, max_gap=6 * line.height)[:2]:
+                    if _TAX_ID_LABEL.search(neighbour.norm) or _NAME_LABEL.match(neighbour.norm):
+                        break  # the other party's block on the same row
                     value = _tax_id_value(neighbour.norm)
                     if value is not None:
                         score = min(score, neighbour.score)
@@ -388,9 +397,11 @@ def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> N
         if not _is_name_value(value):
             value = ""
             for neighbour in right_of(line, lines, max_gap=8 * line.height)[:3]:
+                if _TAX_ID_LABEL.search(neighbour.norm) or re.match(r"名称", neighbour.norm):
+                    break  # the other party's block on the same row
                 candidate = neighbour.norm.lstrip(":;")
-                if candidate.startswith("称"):
-                    candidate = candidate[1:].lstrip(":;")
+                if re.match(r"^.[:;]", candidate):
+                    candidate = candidate[2:]  # "称：" with the 称 misread
                 if _is_name_value(candidate):
                     value, score = candidate, min(score, neighbour.score)
                     break
