@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import webhook
+from bot import outbound, webhook
 from bot.appkeys import CLOCK, CRYPTO, ENGINE, PIPELINE, SERVICES, SESSIONS, SETTINGS
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -97,6 +97,8 @@ def create_app(
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(conversation)
     webhook.setup(app)
+    # API client, outbox sender; in sandbox mode the WeChat emulator and chat simulator.
+    outbound.setup(app)
     app.router.add_get("/healthz", healthz)
     return app
 

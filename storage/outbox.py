@@ -1,11 +1,16 @@
-"""The outbox repository: notices are queued in the caller's transaction."""
+"""The outbox: notices are queued in the caller's transaction (`SqlOutbox.add`) and drained by
+the sender through `SqlOutboxQueue`, which claims due rows with a lease so that two workers
+never send the same row, and records how each attempt ended."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.notices import Notice
 from storage.tables.messaging import OutboxRow
@@ -32,3 +37,141 @@ class SqlOutbox:
                 created_at=now,
             )
         )
+
+
+@dataclass(frozen=True)
+class ClaimedNotice:
+    """A row this worker holds the lease on until `lease_until`."""
+
+    id: int
+    notice: Notice
+    attempts: int  # including the one about to be made
+    created_at: datetime
+    lease_until: datetime
+
+
+def _due(now: datetime) -> Any:
+    # Pending and due, or claimed by a worker whose lease ran out (it died mid-send).
+    return or_(
+        and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
+        and_(OutboxRow.status == "sending", OutboxRow.lease_until < now),
+    )
+
+
+class SqlOutboxQueue:
+    """The sender's side of the outbox. Each method is its own short transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> Sequence[ClaimedNotice]:
+        """Take up to `limit` due rows, oldest first. Each row is won by one conditional
+        UPDATE, so concurrent workers (threads, processes, hosts) never both get it."""
+        until = now + lease
+        claimed: list[ClaimedNotice] = []
+        async with self._sessions() as s, s.begin():
+            candidates = (
+                (
+                    await s.execute(
+                        select(OutboxRow.id).where(_due(now)).order_by(OutboxRow.id).limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for row_id in candidates:
+                won = await s.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == row_id, _due(now))
+                    .values(
+                        status="sending",
+                        lease_until=until,
+                        attempts=OutboxRow.attempts + 1,
+                    )
+                )
+                if not won.rowcount:  # type: ignore[attr-defined]
+                    continue
+                row = (
+                    await s.execute(
+                        select(
+                            OutboxRow.payload,
+                            OutboxRow.dedup_key,
+                            OutboxRow.attempts,
+                            OutboxRow.created_at,
+                        ).where(OutboxRow.id == row_id)
+                    )
+                ).one()
+                claimed.append(
+                    ClaimedNotice(
+                        row_id,
+                        Notice.from_json(row.payload, row.dedup_key),
+                        row.attempts,
+                        row.created_at,
+                        until,
+                    )
+                )
+        return claimed
+
+    async def _finish(self, claim: ClaimedNotice, **values: Any) -> bool:
+        """Record the outcome only while we still hold the lease (a worker that overran its
+        lease must not overwrite the outcome of the worker that took the row over)."""
+        async with self._sessions() as s, s.begin():
+            result = await s.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == claim.id,
+                    OutboxRow.status == "sending",
+                    OutboxRow.lease_until == claim.lease_until,
+                )
+                .values(lease_until=None, **values)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_sent(self, claim: ClaimedNotice, channel: str, now: datetime) -> bool:
+        return await self._finish(
+            claim, status="sent", channel=channel, sent_at=now, errcode=None, last_error=None
+        )
+
+    async def mark_retry(
+        self,
+        claim: ClaimedNotice,
+        next_attempt_at: datetime,
+        errcode: int | None,
+        error: str,
+        channel: str | None = None,
+    ) -> bool:
+        return await self._finish(
+            claim,
+            status="pending",
+            next_attempt_at=next_attempt_at,
+            errcode=errcode,
+            last_error=error[:2000],
+            channel=channel,
+        )
+
+    async def mark_failed(
+        self, claim: ClaimedNotice, errcode: int | None, error: str, channel: str | None = None
+    ) -> bool:
+        return await self._finish(
+            claim, status="failed", errcode=errcode, last_error=error[:2000], channel=channel
+        )
+
+    async def release(self, claim: ClaimedNotice) -> bool:
+        """Give a claimed row back untouched (shutting down before sending it)."""
+        return await self._finish(claim, status="pending", attempts=OutboxRow.attempts - 1)
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._sessions() as s:
+            value: datetime | None = await s.scalar(
+                select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
+            )
+            return value
+
+    async def counts(self) -> dict[str, int]:
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+            )
+            return {status: int(n) for status, n in rows.all()}

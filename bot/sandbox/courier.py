@@ -129,6 +129,12 @@ class Courier:
 
     def open_reply(self, body: str) -> dict[str, str] | None:
         """The reply's fields (decrypted when encrypted); None for `success` or empty."""
+        plain = self.open_reply_xml(body)
+        return parse_xml(plain.encode()) if plain is not None else None
+
+    def open_reply_xml(self, body: str) -> str | None:
+        """The reply's plain XML (signature checked, decrypted when encrypted), for replies
+        with nested parts such as news; None for `success` or empty."""
         if not body or body == "success":
             return None
         fields = parse_xml(body.encode())
@@ -138,8 +144,8 @@ class Courier:
             )
             if expected != fields.get("MsgSignature"):
                 raise ValueError("reply signature mismatch")
-            fields = parse_xml(self._crypto.decrypt(fields["Encrypt"]).encode())
-        return fields
+            return self._crypto.decrypt(fields["Encrypt"])
+        return body
 
     async def post(
         self, session: aiohttp.ClientSession, url: str, plain_xml: str, openid: str = ""

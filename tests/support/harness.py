@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.appkeys import PIPELINE, SESSIONS
+from bot.outbound import learn_api_base
 from bot.sandbox.courier import Courier, event_xml, image_xml, text_xml
 from bot.settings import Settings
 from domain.clock import FixedClock
@@ -118,6 +119,7 @@ async def running_chat(
     app = create_app(settings, clock=clock, **app_kwargs)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    learn_api_base(app, str(server.make_url("/")))  # the sandbox emulator is on this server
     courier = Courier(
         settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key, encrypt=encrypt
     )

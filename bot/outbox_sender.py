@@ -1,0 +1,251 @@
+"""Drains the outbox: claims due notices with a lease, picks the channel, sends, records.
+
+Channel, as WeChat allows it:
+- a 客服 message while the user's 48-hour window is open (they wrote, tapped or followed within
+  48 hours): text, a msgmenu for quick replies, news or image for rich payloads;
+- else a template message, if the firm configured one for the notice's kind (and also when
+  WeChat refuses the 客服 message with 45015/45047);
+- else the notice fails with `no_channel`, recorded on the row.
+
+Retryable failures (WeChat busy, timeouts, 5xx) come back after an exponential backoff with
+jitter (2 s doubling to 10 min by default) until `max_attempts`; final WeChat errors are recorded
+at once. A stopped sender finishes what it is sending and hands back what it has not started; a
+crashed one leaves leases that expire, so another worker (or the next start) picks them up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.outbox_templates import TemplateBook, template_data
+from bot.wechat_api import WeChatClient, WeChatError
+from bot.wechat_api.errors import WINDOW_CODES
+from domain.clock import Clock
+from domain.notices import Notice
+from storage.inbound import SqlInboundLog
+from storage.outbox import ClaimedNotice, SqlOutboxQueue
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=48)
+# Don't start a 客服 message in the last minute of the window: it could close on the way.
+WINDOW_MARGIN = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    batch: int = 50
+    concurrency: int = 8
+    lease_s: float = 120.0
+    poll_s: float = 0.5
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 600.0
+    max_attempts: int = 10
+    stop_grace_s: float = 15.0
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    by_channel: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class NoChannel(Exception):
+    pass
+
+
+def backoff(attempts: int, policy: OutboxPolicy, rng: random.Random | None = None) -> float:
+    """Seconds before the next try after `attempts` failed ones: doubling, capped, with
+    jitter in [half, full] so a crowd of rows does not come back in lockstep."""
+    raw = min(policy.backoff_cap_s, policy.backoff_base_s * (2 ** max(0, attempts - 1)))
+    return raw * (0.5 + 0.5 * (rng or random).random())
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: WeChatClient,
+        templates: TemplateBook,
+        clock: Clock,
+        policy: OutboxPolicy | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.queue = SqlOutboxQueue(sessions)
+        self.client = client
+        self.templates = templates
+        self.clock = clock
+        self.policy = policy or OutboxPolicy()
+        self.stats = SenderStats()
+        self.on_delivered: Callable[[ClaimedNotice, str, datetime], None] | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def poke(self) -> None:
+        """Something was queued: drain now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.policy.stop_grace_s)
+        except TimeoutError:
+            # Stuck on WeChat: leave the leases to expire; the next start resends those rows.
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self.drain_once()
+            except Exception:
+                log.exception("outbox drain failed; retrying shortly")
+                claimed = 0
+            if self._stopping:
+                break
+            if claimed >= self.policy.batch:
+                continue  # more may be due right away
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+
+    async def drain_once(self) -> int:
+        """Claim one batch and deliver it. Returns how many rows were claimed."""
+        p = self.policy
+        claims = await self.queue.claim_due(self.clock.now(), p.batch, timedelta(seconds=p.lease_s))
+        if not claims:
+            return 0
+        # One recipient's notices go in order; different recipients in parallel.
+        per_user: dict[str, list[ClaimedNotice]] = defaultdict(list)
+        for c in claims:
+            per_user[c.notice.recipient].append(c)
+        gate = asyncio.Semaphore(p.concurrency)
+
+        async def one_user(items: Sequence[ClaimedNotice]) -> None:
+            async with gate:
+                window = await self._window_open(items[0].notice.recipient)
+                for claim in items:
+                    if self._stopping:
+                        await self.queue.release(claim)
+                        continue
+                    await self._deliver(claim, window)
+
+        await asyncio.gather(*(one_user(items) for items in per_user.values()))
+        return len(claims)
+
+    # -- one notice ----------------------------------------------------------------------
+
+    async def _window_open(self, openid: str) -> bool:
+        async with self._sessions() as s:
+            last = await SqlInboundLog(s).last_interaction(openid)
+        return last is not None and self.clock.now() - last < WINDOW - WINDOW_MARGIN
+
+    async def _deliver(self, claim: ClaimedNotice, window_open: bool) -> None:
+        channel: str | None = None
+        try:
+            channel = await self._send(claim.notice, window_open)
+        except NoChannel as exc:
+            await self.queue.mark_failed(claim, None, f"no_channel: {exc}")
+            self.stats.failed += 1
+            log.warning("outbox #%s to %s: no channel (%s)", claim.id, claim.notice.recipient, exc)
+            return
+        except WeChatError as exc:
+            await self._record_error(claim, exc)
+            return
+        except Exception as exc:  # a bug must not wedge the queue: retry later, loudly
+            log.exception("outbox #%s: unexpected failure", claim.id)
+            await self._record_error(claim, WeChatError(None, repr(exc), retryable=True))
+            return
+        now = self.clock.now()
+        await self.queue.mark_sent(claim, channel, now)
+        self.stats.sent += 1
+        self.stats.by_channel[channel] += 1
+        if self.on_delivered is not None:
+            self.on_delivered(claim, channel, now)
+
+    async def _record_error(self, claim: ClaimedNotice, exc: WeChatError) -> None:
+        error = f"{exc.errcode}: {exc.errmsg}" if exc.errcode is not None else exc.errmsg
+        if exc.retryable and claim.attempts < self.policy.max_attempts:
+            delay = backoff(claim.attempts, self.policy)
+            at = self.clock.now() + timedelta(seconds=delay)
+            await self.queue.mark_retry(claim, at, exc.errcode, error)
+            self.stats.retried += 1
+            log.info("outbox #%s: %s; retry %d in %.1fs", claim.id, error, claim.attempts, delay)
+        else:
+            await self.queue.mark_failed(claim, exc.errcode, error)
+            self.stats.failed += 1
+            log.warning("outbox #%s to %s failed: %s", claim.id, claim.notice.recipient, error)
+
+    async def _send(self, notice: Notice, window_open: bool) -> str:
+        template = self.templates.for_kind(notice.kind)
+        if window_open:
+            try:
+                await self._send_custom(notice)
+                return "custom"
+            except WeChatError as exc:
+                if exc.errcode not in WINDOW_CODES or template is None:
+                    raise
+                log.info(
+                    "客服 refused (%s) for %s; using the template", exc.errcode, notice.recipient
+                )
+        if template is None:
+            reason = "48-hour window closed" if not window_open else "客服 refused"
+            raise NoChannel(f"{reason} and no template for kind {notice.kind!r}")
+        await self.client.send_template(
+            notice.recipient,
+            template.template_id,
+            template_data(notice, template, self.clock.now()),
+            url=template.url,
+        )
+        return "template"
+
+    async def _send_custom(self, notice: Notice) -> None:
+        payload: dict[str, Any] = dict(notice.payload or {})
+        kind = payload.get("msgtype")
+        to = notice.recipient
+        if kind == "image" and payload.get("media_id"):
+            await self.client.send_image(to, str(payload["media_id"]))
+        elif kind == "news" and payload.get("articles"):
+            articles = list(payload["articles"])
+            if len(articles) == 1:
+                await self.client.send_news(to, articles[0])
+            else:
+                # 客服 news carries one article; several become one text with their links.
+                await self.client.send_text(to, _articles_as_text(articles))
+        elif notice.quick_replies:
+            await self.client.send_msgmenu(
+                to, notice.text, [(q.id, q.label) for q in notice.quick_replies]
+            )
+        else:
+            await self.client.send_text(to, notice.text)
+
+
+def _articles_as_text(articles: Sequence[dict[str, Any]]) -> str:
+    lines = []
+    for a in articles[:8]:
+        title, url = a.get("title", ""), a.get("url", "")
+        lines.append(f'<a href="{url}">{title}</a>' if url else str(title))
+        if a.get("description"):
+            lines.append(str(a["description"]))
+    return "\n".join(lines)

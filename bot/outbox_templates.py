@@ -1,0 +1,98 @@
+"""Which template message stands in for a notice outside the 48-hour 客服 window.
+
+The firm picks, per notice `kind`, a template from its Official Account's template library;
+WeChat only accepts template ids the account owns. Kept behind a small `TemplateBook` protocol
+so the admin panel can later keep them in the database; today they come from
+`{DATA_DIR}/templates.json` (same shape as `SANDBOX_TEMPLATES`), or in the sandbox from the
+defaults below, which the sandbox emulator also treats as the account's library.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from domain.clock import fmt_local
+from domain.notices import Notice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Template:
+    template_id: str
+    title: str  # shown as keyword1 when the notice gives no fields of its own
+    url: str = ""
+    remark: str = "回复任意消息即可继续与我们对话。"
+
+
+class TemplateBook(Protocol):
+    def for_kind(self, kind: str) -> Template | None: ...
+    def template_ids(self) -> set[str]: ...
+
+
+# One template per kind of notice, in the 行业: 商业服务/财务 style of WeChat's library.
+SANDBOX_TEMPLATES: dict[str, dict[str, str]] = {
+    "late_reply": {"template_id": "TM_sandbox_reply_0001", "title": "咨询回复通知"},
+    "reply": {"template_id": "TM_sandbox_reply_0001", "title": "咨询回复通知"},
+    "request_raised": {"template_id": "TM_sandbox_request_0002", "title": "新业务待接单"},
+    "task_claimed": {"template_id": "TM_sandbox_progress_0003", "title": "业务已受理"},
+    "progress_added": {"template_id": "TM_sandbox_progress_0003", "title": "业务进度更新"},
+    "request_done": {"template_id": "TM_sandbox_progress_0003", "title": "业务已办结"},
+    "request_escalated": {"template_id": "TM_sandbox_request_0002", "title": "业务超时待分派"},
+    "fee_due": {"template_id": "TM_sandbox_fee_0004", "title": "服务费缴费提醒"},
+    "fee_reminder": {"template_id": "TM_sandbox_fee_0004", "title": "服务费缴费提醒"},
+    "payment_received": {"template_id": "TM_sandbox_fee_0004", "title": "缴费成功通知"},
+    "invoice_read": {"template_id": "TM_sandbox_invoice_0005", "title": "发票识别结果"},
+}
+
+
+@dataclass
+class StaticTemplateBook:
+    by_kind: dict[str, Template] = field(default_factory=dict)
+
+    def for_kind(self, kind: str) -> Template | None:
+        return self.by_kind.get(kind)
+
+    def template_ids(self) -> set[str]:
+        return {t.template_id for t in self.by_kind.values()}
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> StaticTemplateBook:
+        book: dict[str, Template] = {}
+        for kind, spec in data.items():
+            if not isinstance(spec, Mapping) or not spec.get("template_id"):
+                log.warning("template for %r has no template_id; ignored", kind)
+                continue
+            book[kind] = Template(
+                str(spec["template_id"]),
+                str(spec.get("title", "")),
+                str(spec.get("url", "")),
+                str(spec.get("remark", Template.remark)),
+            )
+        return cls(book)
+
+
+def load_templates(data_dir: Path, sandbox: bool) -> StaticTemplateBook:
+    path = data_dir / "templates.json"
+    if path.is_file():
+        return StaticTemplateBook.from_mapping(json.loads(path.read_text(encoding="utf-8")))
+    return StaticTemplateBook.from_mapping(SANDBOX_TEMPLATES if sandbox else {})
+
+
+def template_data(notice: Notice, template: Template, now: datetime) -> dict[str, str]:
+    """first / keyword1 / keyword2 / remark, overridden by the notice's own fields."""
+    text = notice.text if len(notice.text) <= 180 else notice.text[:179] + "…"
+    data = {
+        "first": text,
+        "keyword1": template.title,
+        "keyword2": fmt_local(now),
+        "remark": template.remark,
+    }
+    data.update(notice.template_fields)
+    return data

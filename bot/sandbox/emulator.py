@@ -1,0 +1,470 @@
+"""A stand-in for WeChat's API servers (api.weixin.qq.com), mounted at `/sandbox/cgi-bin/...`.
+
+Same paths, parameters, JSON shapes and error codes as the public documentation, for the calls
+the app makes: access token, 客服 send, template send, media get/upload, menu create/get. It
+enforces what WeChat enforces, so the production code path meets the same refusals:
+
+- tokens expire (`token_ttl_s`, judged by the app's clock); a new token retires older ones after
+  five minutes; a missing token is 41001, an unknown one 40001, an expired one 42001;
+- 客服 messages only inside the user's 48-hour window (45015), at most 20 of them since the
+  user last interacted (45047), never to unsubscribed users (43004) or unknown openids (40003);
+- template messages need a template id the account owns (40037).
+
+What reached a user can be read back as JSON at `GET /sandbox/api/outbox?openid=`: that is what
+the user would see in WeChat. Faults (-1, 45011, HTTP 500, timeouts) can be switched on for a
+number of calls or seconds, in process or through `POST /sandbox/api/faults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.users import UserState
+from domain.clock import Clock
+
+Users = Callable[[str], Awaitable[UserState]]
+TemplateIds = Callable[[], set[str]]
+
+WINDOW = timedelta(hours=48)
+MAX_UNANSWERED = 20
+OLD_TOKEN_GRACE = timedelta(minutes=5)
+MEDIA_TTL = timedelta(days=3)
+IMAGE_CAP = 10 * 1024 * 1024
+MEDIA_TYPES = {"image", "voice", "video", "thumb"}
+CUSTOM_TYPES = {
+    "text",
+    "image",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "mpnews",
+    "msgmenu",
+    "wxcard",
+    "miniprogrampage",
+}
+FAULT_MODES = {"-1", "45011", "500", "timeout"}
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.Response:
+    # WeChat answers JSON with this content type, errors included, with HTTP 200.
+    return web.Response(
+        text=json.dumps(data, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _err(code: int, msg: str) -> web.Response:
+    rid = secrets.token_hex(4)
+    return _json({"errcode": code, "errmsg": f"{msg} rid: {rid}"})
+
+
+@dataclass
+class Fault:
+    mode: str  # "-1" | "45011" | "500" | "timeout"
+    remaining: int | None = None  # calls left; None: until `until`
+    until: float | None = None  # time.monotonic() deadline; None: until `remaining` runs out
+    path_prefix: str = "/cgi-bin/"
+    hits: int = 0
+
+
+@dataclass
+class Faults:
+    """Make the emulator misbehave for a while (an outage on WeChat's side)."""
+
+    current: Fault | None = None
+    timeout_sleep_s: float = 30.0
+
+    def inject(
+        self,
+        mode: str,
+        *,
+        calls: int | None = None,
+        seconds: float | None = None,
+        path_prefix: str = "/cgi-bin/",
+    ) -> None:
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown fault mode {mode!r}")
+        until = time.monotonic() + seconds if seconds is not None else None
+        if calls is None and until is None:
+            calls = 1
+        self.current = Fault(mode, calls, until, path_prefix)
+
+    def clear(self) -> None:
+        self.current = None
+
+    def take(self, path: str) -> str | None:
+        f = self.current
+        if f is None or not path.startswith(f.path_prefix):
+            return None
+        if f.until is not None and time.monotonic() >= f.until:
+            self.current = None
+            return None
+        if f.remaining is not None:
+            if f.remaining <= 0:
+                self.current = None
+                return None
+            f.remaining -= 1
+        f.hits += 1
+        return f.mode
+
+
+@dataclass
+class StoredMedia:
+    content: bytes
+    content_type: str
+    filename: str
+    kind: str
+    created: datetime
+
+
+@dataclass
+class Emulator:
+    appid: str
+    secret: str
+    clock: Clock
+    users: Users
+    template_ids: TemplateIds
+    token_ttl_s: int = 7200
+    faults: Faults = field(default_factory=Faults)
+    tokens: dict[str, datetime] = field(default_factory=dict)
+    sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    media: dict[str, StoredMedia] = field(default_factory=dict)
+    menu: dict[str, Any] | None = None
+    token_fetches: int = 0
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _msgids: itertools.count[int] = field(default_factory=lambda: itertools.count(2_000_000_001))
+
+    # -- in-process controls for tests and the benchmark --------------------------------
+
+    def expire_tokens(self) -> None:
+        now = self.clock.now()
+        self.tokens = {t: now for t in self.tokens}
+
+    def outbox(self, openid: str) -> list[dict[str, Any]]:
+        return list(self.sent.get(openid, []))
+
+    def delivered(self) -> int:
+        return sum(len(v) for v in self.sent.values())
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _check_token(self, request: web.Request) -> web.Response | None:
+        token = request.query.get("access_token", "")
+        if not token:
+            return _err(41001, "access_token missing")
+        expires = self.tokens.get(token)
+        if expires is None:
+            return _err(40001, "invalid credential, access_token is invalid or not latest")
+        if expires <= self.clock.now():
+            return _err(42001, "access_token expired")
+        return None
+
+    async def _fault(self, request: web.Request) -> web.StreamResponse | None:
+        path = request.path.removeprefix("/sandbox")
+        mode = self.faults.take(path)
+        if mode is None:
+            return None
+        if mode == "500":
+            return web.Response(
+                status=500, text="<html>502 Bad Gateway</html>", content_type="text/html"
+            )
+        if mode == "timeout":
+            await asyncio.sleep(self.faults.timeout_sleep_s)
+            return _err(-1, "system error")
+        if mode == "45011":
+            return _err(45011, "api minute-quota reach limit mustslower retry next minute")
+        return _err(-1, "system error")
+
+    async def _body(self, request: web.Request) -> dict[str, Any] | None:
+        try:
+            data = json.loads((await request.read()).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    async def _gate(self, request: web.Request) -> web.StreamResponse | None:
+        self.calls[request.path.removeprefix("/sandbox")] += 1
+        return await self._fault(request) or self._check_token(request)
+
+    def _record(self, openid: str, entry: dict[str, Any]) -> None:
+        entry["time"] = self.clock.now().isoformat()
+        self.sent[openid].append(entry)
+
+    def _since(self, openid: str, since: datetime | None) -> int:
+        """客服 messages sent to the user after their last interaction."""
+        cutoff = since.isoformat() if since is not None else ""
+        return sum(
+            1 for e in self.sent.get(openid, []) if e["kind"] != "template" and e["time"] > cutoff
+        )
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    async def token(self, request: web.Request) -> web.StreamResponse:
+        fault = await self._fault(request)
+        if fault is not None:
+            return fault
+        q = request.query
+        if q.get("grant_type") != "client_credential":
+            return _err(40002, "invalid grant_type")
+        if q.get("appid") != self.appid:
+            return _err(40013, "invalid appid")
+        if q.get("secret") != self.secret:
+            return _err(40125, "invalid appsecret")
+        now = self.clock.now()
+        # Issuing a token retires the older ones after a five-minute grace.
+        self.tokens = {t: min(e, now + OLD_TOKEN_GRACE) for t, e in self.tokens.items() if e > now}
+        token = secrets.token_urlsafe(96)[:128]
+        self.tokens[token] = now + timedelta(seconds=self.token_ttl_s)
+        self.token_fetches += 1
+        return _json({"access_token": token, "expires_in": self.token_ttl_s})
+
+    async def custom_send(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        body = await self._body(request)
+        if body is None:
+            return _err(47001, "data format error")
+        openid = str(body.get("touser", ""))
+        msgtype = str(body.get("msgtype", ""))
+        if msgtype not in CUSTOM_TYPES:
+            return _err(40008, "invalid message type")
+        user = await self.users(openid)
+        if not openid or not user.known:
+            return _err(40003, "invalid openid")
+        if not user.subscribed:
+            return _err(43004, "require subscribe")
+        now = self.clock.now()
+        if user.last_interaction is None or now - user.last_interaction > WINDOW:
+            return _err(45015, "response out of time limit or subscription is canceled")
+        if self._since(openid, user.last_interaction) >= MAX_UNANSWERED:
+            return _err(45047, "out of response count limit")
+        entry = self._custom_entry(msgtype, body.get(msgtype))
+        if isinstance(entry, web.Response):
+            return entry
+        self._record(openid, entry)
+        return _json({"errcode": 0, "errmsg": "ok"})
+
+    def _custom_entry(self, msgtype: str, part: Any) -> dict[str, Any] | web.Response:
+        if not isinstance(part, dict):
+            return _err(47001, "data format error")
+        if msgtype == "text":
+            content = str(part.get("content", ""))
+            if not content:
+                return _err(44004, "empty content")
+            return {"kind": "text", "text": content}
+        if msgtype == "image":
+            media_id = str(part.get("media_id", ""))
+            if media_id not in self.media:
+                return _err(40007, "invalid media_id")
+            return {"kind": "image", "media_id": media_id, "text": "[图片]"}
+        if msgtype == "news":
+            articles = part.get("articles")
+            if not isinstance(articles, list) or not articles:
+                return _err(44003, "empty news data")
+            if len(articles) > 1:
+                return _err(45008, "article size out of limit")
+            a = articles[0]
+            return {"kind": "news", "text": str(a.get("title", "")), "articles": articles}
+        if msgtype == "msgmenu":
+            items = part.get("list")
+            if not isinstance(items, list) or not items:
+                return _err(47001, "data format error")
+            menu = [
+                {"id": str(i.get("id", "")), "content": str(i.get("content", ""))} for i in items
+            ]
+            return {
+                "kind": "msgmenu",
+                "text": str(part.get("head_content", "")),
+                "tail": str(part.get("tail_content", "")),
+                "menu": menu,
+            }
+        return {"kind": msgtype, "text": json.dumps(part, ensure_ascii=False)}
+
+    async def template_send(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        body = await self._body(request)
+        if body is None:
+            return _err(47001, "data format error")
+        template_id = str(body.get("template_id", ""))
+        if template_id not in self.template_ids():
+            return _err(40037, "invalid template_id")
+        openid = str(body.get("touser", ""))
+        user = await self.users(openid)
+        if not openid or not user.known:
+            return _err(40003, "invalid openid")
+        if not user.subscribed:
+            return _err(43004, "require subscribe")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            return _err(47001, "data format error")
+        values = {
+            k: (v.get("value", "") if isinstance(v, dict) else str(v)) for k, v in data.items()
+        }
+        msgid = next(self._msgids)
+        self._record(
+            openid,
+            {
+                "kind": "template",
+                "template_id": template_id,
+                "data": values,
+                "url": str(body.get("url", "")),
+                "text": "\n".join(str(v) for v in values.values() if v),
+                "msgid": msgid,
+            },
+        )
+        return _json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    async def media_upload(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        kind = request.query.get("type", "")
+        if kind not in MEDIA_TYPES:
+            return _err(40004, "invalid media type")
+        stored = await self._read_media_part(request, kind)
+        if isinstance(stored, web.Response):
+            return stored
+        media_id = self.store_media(stored)
+        return _json(
+            {"type": kind, "media_id": media_id, "created_at": int(stored.created.timestamp())}
+        )
+
+    async def _read_media_part(self, request: web.Request, kind: str) -> StoredMedia | web.Response:
+        if not request.content_type.startswith("multipart/"):
+            return _err(41005, "media data missing")
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                return _err(41005, "media data missing")
+            if isinstance(part, web.BodyPartReader) and part.name == "media":
+                break
+        data = bytearray()
+        while chunk := await part.read_chunk(64 * 1024):
+            data.extend(chunk)
+            if len(data) > IMAGE_CAP:
+                return _err(40009, "invalid image size")
+        if not data:
+            return _err(41005, "media data missing")
+        ctype = part.headers.get("Content-Type", "application/octet-stream")
+        return StoredMedia(bytes(data), ctype, part.filename or "media", kind, self.clock.now())
+
+    def store_media(self, media: StoredMedia) -> str:
+        media_id = secrets.token_urlsafe(48)[:64]
+        self.media[media_id] = media
+        return media_id
+
+    async def media_get(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        stored = self.media.get(request.query.get("media_id", ""))
+        if stored is None or self.clock.now() - stored.created > MEDIA_TTL:
+            return _err(40007, "invalid media_id")
+        return web.Response(
+            body=stored.content,
+            content_type=stored.content_type,
+            headers={"Content-Disposition": f'attachment; filename="{stored.filename}"'},
+        )
+
+    async def menu_create(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        body = await self._body(request)
+        if body is None:
+            return _err(47001, "data format error")
+        problem = menu_problem(body)
+        if problem is not None:
+            return _err(*problem)
+        self.menu = body
+        return _json({"errcode": 0, "errmsg": "ok"})
+
+    async def menu_get(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        if self.menu is None:
+            return _err(46003, "menu no exist")
+        return _json({"menu": self.menu})
+
+    def setup(self, app: web.Application) -> None:
+        r = app.router
+        r.add_get("/sandbox/cgi-bin/token", self.token)
+        r.add_post("/sandbox/cgi-bin/message/custom/send", self.custom_send)
+        r.add_post("/sandbox/cgi-bin/message/template/send", self.template_send)
+        r.add_get("/sandbox/cgi-bin/media/get", self.media_get)
+        r.add_post("/sandbox/cgi-bin/media/upload", self.media_upload)
+        r.add_post("/sandbox/cgi-bin/menu/create", self.menu_create)
+        r.add_get("/sandbox/cgi-bin/menu/get", self.menu_get)
+
+
+def _bytes(s: Any) -> int:
+    return len(str(s).encode("utf-8"))
+
+
+def menu_problem(body: dict[str, Any]) -> tuple[int, str] | None:
+    """WeChat's checks on a custom menu: 1-3 buttons, 1-5 sub-buttons each, name and key sizes,
+    known types with the field each type needs."""
+    buttons = body.get("button")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return 40016, "invalid button size"
+    for b in buttons:
+        if not isinstance(b, dict) or not b.get("name") or _bytes(b["name"]) > 16:
+            return 40018, "invalid button name size"
+        subs = b.get("sub_button")
+        if subs:
+            if not isinstance(subs, list) or len(subs) > 5:
+                return 40023, "invalid sub button size"
+            for sb in subs:
+                if not isinstance(sb, dict) or not sb.get("name") or _bytes(sb["name"]) > 60:
+                    return 40018, "invalid button name size"
+                problem = _button_action_problem(sb)
+                if problem is not None:
+                    return problem
+        else:
+            problem = _button_action_problem(b)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _button_action_problem(b: dict[str, Any]) -> tuple[int, str] | None:
+    kind = b.get("type")
+    if kind in {
+        "click",
+        "scancode_push",
+        "scancode_waitmsg",
+        "pic_sysphoto",
+        "pic_photo_or_album",
+        "pic_weixin",
+        "location_select",
+    }:
+        if not b.get("key") or _bytes(b["key"]) > 128:
+            return 40019, "invalid button key size"
+        return None
+    if kind == "view":
+        url = str(b.get("url", ""))
+        if not url or _bytes(url) > 1024:
+            return 40027, "invalid sub button url size"
+        return None
+    if kind in {"media_id", "view_limited", "miniprogram", "article_id", "article_view_limited"}:
+        return None
+    return 40017, "invalid button type"
