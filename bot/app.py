@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import outbound, webhook
-from bot.appkeys import CLOCK, CRYPTO, ENGINE, PIPELINE, SERVICES, SESSIONS, SETTINGS
+from bot.appkeys import CLOCK, CRYPTO, ENGINE, PIPELINE, SERVICES, SESSIONS, SETTINGS, WRITER
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.wechat_protocol import MessageCrypto
@@ -19,6 +19,7 @@ from domain.clock import Clock, SystemClock
 from handlers.app import build_root
 from handlers.router import Router
 from handlers.turn import Ports, Understanding
+from storage.batch_writer import BatchWriter
 from storage.engine import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -64,7 +65,11 @@ def create_app(
         engine = create_engine(settings.database_url)
         app[ENGINE] = engine
         app[SESSIONS] = session_factory(engine)
+        writer = BatchWriter(app[SESSIONS])
+        writer.start()
+        app[WRITER] = writer
         yield
+        await writer.close()
         await engine.dispose()
 
     async def conversation(app: web.Application) -> AsyncIterator[None]:
@@ -82,6 +87,7 @@ def create_app(
             root=build_root(extra_routers),
             ports=ports,
             clock=app[CLOCK],
+            writer=app[WRITER],
             budget_s=settings.reply_budget_s,
         )
         app[PIPELINE] = pipeline

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from bot.wechat_protocol import MessageCrypto
+from storage.batch_writer import BatchWriter
 from domain.clock import Clock
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ CLOCK = web.AppKey("clock", Clock)
 CRYPTO = web.AppKey("crypto", MessageCrypto)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+WRITER = web.AppKey("writer", BatchWriter)
 PIPELINE: web.AppKey[Pipeline] = web.AppKey("pipeline")
 # Services other areas hang on the app (outbox sender, API client, OCR pool, scheduler...).
 SERVICES = web.AppKey("services", dict[str, Any])

@@ -1,9 +1,17 @@
 """From an accepted WeChat message to its answer: dedup, per-user lock, identity, conversation,
 handlers, and the 5-second budget.
 
-Every message is first written to the inbound log in its own short transaction (so it is never
-lost and never handled twice), then handled in one unit of work that also stores the passive
-reply beside the log row, or, when the budget ran out, queues the answer in the outbox.
+A turn runs in a unit of work that connects to the database only if a handler touches it.
+- A turn that changed business data commits its own transaction, which also records the
+  message and its reply in the inbound log (unique by dedup key) and queues its notices.
+- A turn that only answered (most of them) hands those same writes to the batch writer, which
+  commits many turns per transaction.
+Either way the reply is returned to WeChat only after it is durably recorded, and a message
+whose dedup key is already recorded (a retry, or another worker's delivery) leaves no trace.
+
+When the budget runs out first, the message is recorded as `processing` before WeChat hears
+`success`; the answer then goes through the outbox, and a crash in between is recovered by
+`recover_stale` on the next start.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.keyed_locks import KeyedLocks
 from bot.wechat_protocol import render_reply
 from domain.clock import Clock
+from domain.conversation import Conversation
 from domain.identity import Firm, Identity
 from domain.notices import Notice
 from handlers import texts
@@ -27,11 +37,14 @@ from handlers.message import Inbound
 from handlers.replies import News, Reply, Text
 from handlers.router import RootRouter
 from handlers.turn import Ports, Turn
+from storage.batch_writer import BatchWriter, Mode, WriteSet, write_in_session
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
 IDENTITY_TTL_S = 30.0
+CONVERSATION_CACHE_SIZE = 20_000
+RECENT_KEYS = 50_000
 STALE_AFTER = timedelta(minutes=2)
 
 
@@ -42,6 +55,7 @@ class ReplySlot:
 
     def __init__(self) -> None:
         self.state = "open"  # open -> passive | late
+        self.accepted: asyncio.Future[bool] | None = None  # the durable `processing` row
 
     def try_claim_passive(self) -> bool:
         if self.state == "open":
@@ -89,6 +103,7 @@ class PipelineStats:
     late: int = 0
     errors: int = 0
     duplicates: int = 0
+    own_transactions: int = 0
 
 
 @dataclass
@@ -98,16 +113,22 @@ class Pipeline:
     root: RootRouter
     ports: Ports
     clock: Clock
+    writer: BatchWriter
     budget_s: float = 4.0
-    on_late: Callable[[], None] | None = None  # pokes the outbox sender
+    on_late: Callable[[], None] | None = None  # pokes the outbox sender: notices queued
     stats: PipelineStats = field(default_factory=PipelineStats)
     _locks: KeyedLocks = field(default_factory=KeyedLocks)
     _inflight: dict[str, asyncio.Future[str | None]] = field(default_factory=dict)
     _identities: dict[str, tuple[float, Identity]] = field(default_factory=dict)
+    _conversations: OrderedDict[str, Conversation] = field(default_factory=OrderedDict)
+    # dedup key -> passive reply of recently answered messages (WeChat retries within ~15 s)
+    _recent: OrderedDict[str, str | None] = field(default_factory=OrderedDict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions)
+
+    # -- receiving -------------------------------------------------------------------------
 
     async def receive(self, fields: dict[str, str], key: str) -> str | None:
         """The passive reply XML (plain, not yet encrypted), or None to answer `success`."""
@@ -115,43 +136,28 @@ class Pipeline:
         if inflight is not None:  # WeChat retried while we are still on it
             self.stats.duplicates += 1
             return await self._wait(inflight)
-        # Claim the key in this process before touching the database, so a concurrent
-        # delivery of the same message waits for this one instead of racing it.
+        if key in self._recent:  # a retry of something answered lately
+            self.stats.duplicates += 1
+            return self._recent[key]
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = done
         done.add_done_callback(lambda _f: self._inflight.pop(key, None))
-        try:
-            now = self.clock.now()
-            async with self.uow() as uow:
-                row_id, earlier = await uow.inbound.accept(
-                    self.firm.appid,
-                    fields["FromUserName"],
-                    key,
-                    fields["MsgType"].lower(),
-                    fields,
-                    now,
-                )
-                if row_id is not None:
-                    await uow.commit()
-        except BaseException:
-            done.set_result(None)
-            raise
-        if row_id is None:  # seen before: by an earlier delivery, or another worker
-            self.stats.duplicates += 1
-            answered = earlier is not None and earlier.status == "answered"
-            done.set_result(earlier.reply_xml if answered and earlier else None)
-            return done.result()
         slot = ReplySlot()
-        task = asyncio.create_task(self._handle(row_id, fields, slot, done))
+        task = asyncio.create_task(self._handle(key, fields, slot, done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         try:
             return await asyncio.wait_for(asyncio.shield(done), self.budget_s)
         except TimeoutError:
-            if slot.try_mark_late():
-                self.stats.late += 1
-                return None
-            return await done  # the handler claimed the passive reply a moment ago
+            if not slot.try_mark_late():
+                return await done  # the handler claimed the passive reply a moment ago
+            self.stats.late += 1
+            # Durable before we say `success`: the answer will follow through the outbox.
+            slot.accepted = self.writer.submit_nowait(
+                self._write_set(key, fields, "processing", "accept")
+            )
+            await slot.accepted
+            return None
 
     async def _wait(self, fut: asyncio.Future[str | None]) -> str | None:
         try:
@@ -159,107 +165,155 @@ class Pipeline:
         except TimeoutError:
             return None
 
+    def _write_set(self, key: str, fields: dict[str, str], status: str, mode: Mode) -> WriteSet:
+        now = self.clock.now()
+        return WriteSet(
+            appid=self.firm.appid,
+            openid=fields["FromUserName"],
+            dedup_key=key,
+            msg_type=fields["MsgType"].lower(),
+            payload=fields,
+            status=status,
+            received_at=now,
+            mode=mode,
+            answered_at=None if mode == "accept" else now,
+        )
+
+    # -- handling --------------------------------------------------------------------------
+
     async def _handle(
-        self,
-        row_id: int,
-        fields: dict[str, str],
-        slot: ReplySlot,
-        done: asyncio.Future[str | None],
+        self, key: str, fields: dict[str, str], slot: ReplySlot, done: asyncio.Future[str | None]
     ) -> None:
         reply_xml: str | None = None
         try:
-            reply_xml = await self._run_turn(row_id, fields, slot)
+            reply_xml = await self._run_turn(key, fields, slot)
         except Exception:
             self.stats.errors += 1
-            log.exception("handler failed for inbound #%s", row_id)
-            reply_xml = await self._answer_error(row_id, fields, slot)
+            log.exception("handler failed for %s", key)
+            reply_xml = await self._answer_error(key, fields, slot)
         finally:
             if not done.done():
                 done.set_result(reply_xml)
 
-    async def _identity(self, uow: SqlUnitOfWork, openid: str) -> Identity:
+    async def _identity(self, openid: str) -> Identity:
         hit = self._identities.get(openid)
         mono = time.monotonic()
         if hit is not None and hit[0] > mono:
             return hit[1]
-        ident = await uow.identities.resolve(self.firm, openid)
+        async with self.uow() as uow:
+            ident = await uow.identities.resolve(self.firm, openid)
         self._identities[openid] = (mono + IDENTITY_TTL_S, ident)
         return ident
 
     def forget_identity(self, openid: str) -> None:
+        """Call after a binding change made elsewhere in this process."""
         self._identities.pop(openid, None)
 
-    async def _run_turn(self, row_id: int, fields: dict[str, str], slot: ReplySlot) -> str | None:
+    async def _conversation(self, openid: str) -> Conversation:
+        cached = self._conversations.get(openid)
+        if cached is not None:
+            self._conversations.move_to_end(openid)
+            return Conversation(
+                cached.appid,
+                cached.openid,
+                cached.flow,
+                dict(cached.slots),
+                cached.requested_slot,
+                cached.updated_at,
+            )
+        async with self.uow() as uow:
+            return await uow.conversations.load(self.firm.appid, openid)
+
+    def _remember(self, conv: Conversation) -> None:
+        self._conversations[conv.openid] = conv
+        self._conversations.move_to_end(conv.openid)
+        while len(self._conversations) > CONVERSATION_CACHE_SIZE:
+            self._conversations.popitem(last=False)
+
+    async def _run_turn(self, key: str, fields: dict[str, str], slot: ReplySlot) -> str | None:
         message = message_from_fields(fields)
         openid = message.openid
-        async with self._locks.hold(openid), self.uow() as uow:
-            now = self.clock.now()
-            identity = await self._identity(uow, openid)
-            conv = await uow.conversations.load(self.firm.appid, openid)
+        async with self._locks.hold(openid):
+            identity = await self._identity(openid)
+            conv = await self._conversation(openid)
             before = conv.snapshot()
-            turn = Turn(message, identity, conv, uow, self.ports, now)
-            replies = await self.root.handle(turn)
-            if conv.snapshot() != before:
-                await uow.conversations.save(conv, now)
-            if turn.identity != identity:
-                self.forget_identity(openid)
-            reply_xml = await self._settle(
-                uow, row_id, message, fields["ToUserName"], replies, slot, now
-            )
-            await uow.commit()
+            async with self.uow() as uow:
+                now = self.clock.now()
+                turn = Turn(message, identity, conv, uow, self.ports, now)
+                replies = await self.root.handle(turn)
+                changed = conv.snapshot() != before
+                if changed:
+                    conv.updated_at = now
+                if turn.identity != identity:
+                    self.forget_identity(openid)
+                reply_xml, writes = self._settle(key, fields, replies, slot, now)
+                writes.conversation = conv if changed else None
+                session = uow.session
+                touched = session.in_transaction() or session.new or session.dirty
+                if touched:
+                    self.stats.own_transactions += 1
+                    applied = key in await write_in_session(session, [writes])
+                    if applied:
+                        await uow.commit()
+                else:
+                    applied = await self.writer.submit(writes)
+            if not applied:  # recorded before: an old retry, or another worker's delivery
+                self.stats.duplicates += 1
+                self._conversations.pop(openid, None)
+                async with self.uow() as uow:
+                    earlier = await uow.inbound.get(self.firm.appid, key)
+                if earlier is not None and earlier.status == "answered":
+                    return earlier.reply_xml
+                return None
+            self._remember(conv)
+            self._answered(key, reply_xml)
         self.stats.handled += 1
+        if (touched or writes.notices) and self.on_late is not None:
+            self.on_late()
         return reply_xml
 
-    async def _settle(
-        self,
-        uow: SqlUnitOfWork,
-        row_id: int,
-        message: Inbound,
-        account: str,
-        replies: list[Reply],
-        slot: ReplySlot,
-        now: datetime,
-    ) -> str | None:
+    def _settle(
+        self, key: str, fields: dict[str, str], replies: list[Reply], slot: ReplySlot, now: datetime
+    ) -> tuple[str | None, WriteSet]:
+        openid = fields["FromUserName"]
         if slot.try_claim_passive():
             first, rest = (replies[0], replies[1:]) if replies else (None, [])
             reply_xml = (
-                render_reply(first, message.openid, account, int(now.timestamp()))
+                render_reply(first, openid, fields["ToUserName"], int(now.timestamp()))
                 if first is not None
                 else None
             )
-            for r in rest:
-                await uow.outbox.add(reply_notice(message.openid, r), now)
-            await uow.inbound.finish(row_id, "answered", reply_xml, now)
-            return reply_xml
-        for r in replies:
-            await uow.outbox.add(reply_notice(message.openid, r, kind="late_reply"), now)
-        await uow.inbound.finish(row_id, "late", None, now)
-        if self.on_late is not None:
-            self.on_late()
-        return None
+            writes = self._write_set(key, fields, "answered", "insert")
+            writes.reply_xml = reply_xml
+            writes.notices = [reply_notice(openid, r) for r in rest]
+            return reply_xml, writes
+        writes = self._write_set(key, fields, "late", "finish")
+        writes.notices = [reply_notice(openid, r, kind="late_reply") for r in replies]
+        return None, writes
 
-    async def _answer_error(
-        self, row_id: int, fields: dict[str, str], slot: ReplySlot
-    ) -> str | None:
+    def _answered(self, key: str, reply_xml: str | None) -> None:
+        self._recent[key] = reply_xml
+        while len(self._recent) > RECENT_KEYS:
+            self._recent.popitem(last=False)
+
+    async def _answer_error(self, key: str, fields: dict[str, str], slot: ReplySlot) -> str | None:
         """A handler crashed: say sorry once and remember it, so retries don't crash again."""
-        message = message_from_fields(fields)
         try:
-            async with self.uow() as uow:
-                now = self.clock.now()
-                xml = await self._settle(
-                    uow,
-                    row_id,
-                    message,
-                    fields["ToUserName"],
-                    [Text(texts.INTERNAL_ERROR)],
-                    slot,
-                    now,
-                )
-                await uow.commit()
-                return xml
+            reply_xml, writes = self._settle(
+                key, fields, [Text(texts.INTERNAL_ERROR)], slot, self.clock.now()
+            )
+            if slot.accepted is not None:
+                await slot.accepted
+            if await self.writer.submit(writes):
+                self._answered(key, reply_xml)
+            if writes.notices and self.on_late is not None:
+                self.on_late()
+            return reply_xml
         except Exception:
-            log.exception("could not record the failure of inbound #%s", row_id)
+            log.exception("could not record the failure of %s", key)
             return None
+
+    # -- lifecycle -------------------------------------------------------------------------
 
     async def recover_stale(self) -> int:
         """Handle messages whose process died mid-way; their answers go through the outbox."""
@@ -273,15 +327,17 @@ class Pipeline:
                 await uow.commit()
             slot = ReplySlot()
             slot.try_mark_late()
+            fields = dict(rec.payload)
+            key = rec.dedup_key
             try:
-                await self._run_turn(rec.id, dict(rec.payload), slot)
+                await self._run_turn(key, fields, slot)
             except Exception:
-                log.exception("recovery of inbound #%s failed", rec.id)
-                await self._answer_error(rec.id, dict(rec.payload), slot)
+                log.exception("recovery of %s failed", key)
+                await self._answer_error(key, fields, slot)
             recovered += 1
         return recovered
 
     async def drain(self) -> None:
         """Wait for handlers still running (graceful shutdown)."""
-        if self._tasks:
+        while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import string
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,6 @@ from handlers.replies import Image, News, Reply, Text
 
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_NONCE_ALPHABET = string.ascii_letters + string.digits
 
 
 class BadMessage(Exception):
@@ -83,7 +81,7 @@ class MessageCrypto:
 
 
 def new_nonce() -> str:
-    return "".join(secrets.choice(_NONCE_ALPHABET) for _ in range(10))
+    return secrets.token_hex(5)
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:

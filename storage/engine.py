@@ -32,6 +32,9 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 10}
+        # SQLite has one writer. Queue for the one connection in asyncio rather than in
+        # SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
     else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(parsed, **kwargs)

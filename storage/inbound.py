@@ -17,6 +17,7 @@ from storage.tables.messaging import InboundRow
 @dataclass(frozen=True)
 class InboundRecord:
     id: int
+    dedup_key: str
     openid: str
     status: str
     reply_xml: str | None
@@ -25,7 +26,7 @@ class InboundRecord:
 
 
 def _record(r: InboundRow) -> InboundRecord:
-    return InboundRecord(r.id, r.openid, r.status, r.reply_xml, dict(r.payload), r.received_at)
+    return InboundRecord(r.id, r.dedup_key, r.openid, r.status, r.reply_xml, dict(r.payload), r.received_at)
 
 
 class SqlInboundLog:
@@ -61,6 +62,12 @@ class SqlInboundLog:
             )
             return None, _record(earlier) if earlier is not None else None
         return row.id, None
+
+    async def get(self, appid: str, key: str) -> InboundRecord | None:
+        row = await self.s.scalar(
+            select(InboundRow).where(InboundRow.appid == appid, InboundRow.dedup_key == key)
+        )
+        return _record(row) if row is not None else None
 
     async def finish(self, row_id: int, status: str, reply_xml: str | None, now: datetime) -> None:
         await self.s.execute(

@@ -1,0 +1,168 @@
+"""`make bench`: the webhook under load, beside a bare baseline measured in the same run.
+
+1. baseline: a bare aiohttp + wechatpy decrypt-and-echo server (bench/baseline_server.py);
+2. full: `yunkuaiji serve` on a fresh SQLite file (dedup, identity, conversation, NLU, storage);
+3. mixed: clients and staff in multi-turn conversations (when the lifecycle story driver exists).
+
+Each load is 50 concurrent simulated WeChat users posting distinct encrypted text messages
+(unique MsgIds) for at least 10 s. Prints JSON lines with throughput, p50/p99 and errors, the
+ratio to the baseline, and checks that exactly one inbound row was stored per message sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.load import LoadResult, run_load
+from bot.sandbox.courier import Courier, next_msg_id, text_xml
+from bot.settings import SANDBOX_AES_KEY, SANDBOX_APPID, SANDBOX_TOKEN
+
+PHRASES = ["你好", "您好，在吗", "帮助", "你们能办什么业务", "早上好", "hi", "请问怎么用"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_ready(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(url) as r:
+                    if r.status < 500:
+                        return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def emit(line: dict[str, Any]) -> None:
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def echo_step(account: str) -> Any:
+    async def step(w: int, i: int) -> Any:
+        xml = text_xml(account, f"o_bench_{w}", f"{PHRASES[i % len(PHRASES)]} #{w}-{i}",
+                       msg_id=next_msg_id())
+        return xml, lambda reply: bool(reply and reply.get("Content"))
+
+    return step
+
+
+async def main(seconds: float, concurrency: int) -> int:
+    work = Path(tempfile.mkdtemp(prefix="yk-bench-"))
+    db = work / "bench.db"
+    port_app, port_base = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "PORT": str(port_app),
+        "HOST": "127.0.0.1",
+        "DATA_DIR": str(work),
+    }
+    exe = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*exe, "demo"], env=env, check=True, capture_output=True)
+    courier = Courier(SANDBOX_TOKEN, SANDBOX_APPID, SANDBOX_AES_KEY)
+    results: dict[str, LoadResult] = {}
+    print(f"benchmark: {concurrency} concurrent users, {seconds:.0f} s per load, "
+          f"{os.cpu_count()} cores; logs in {work}", file=sys.stderr)
+
+    base_args = [sys.executable, "-m", "bench.baseline_server", str(port_base), SANDBOX_TOKEN,
+                 SANDBOX_APPID, SANDBOX_AES_KEY]
+    with process(base_args, env, work / "baseline.log"):
+        url = f"http://127.0.0.1:{port_base}/wechat"
+        await wait_ready(url)
+        await run_load("warmup", url, courier, echo_step(courier.account), concurrency, 2, False)
+        results["baseline"] = await run_load(
+            "baseline", url, courier, echo_step(courier.account), concurrency, seconds)
+    emit(results["baseline"].summary())
+
+    with process([*exe, "serve"], env, work / "serve.log"):
+        await wait_ready(f"http://127.0.0.1:{port_app}/healthz")
+        url = f"http://127.0.0.1:{port_app}/wechat"
+        await run_load("warmup", url, courier, echo_step(courier.account), concurrency, 2, False)
+        before = count_inbound(db)
+        results["full"] = await run_load(
+            "full", url, courier, echo_step(courier.account), concurrency, seconds)
+        await asyncio.sleep(0.5)
+        stored = count_inbound(db) - before
+    full = results["full"].summary()
+    full["stored_rows"] = stored
+    full["one_row_per_message"] = stored == results["full"].sent
+    full["ratio_to_baseline"] = round(results["full"].throughput / results["baseline"].throughput, 3)
+    emit(full)
+
+    mixed = await run_mixed(exe, env, db, port_app, courier, seconds, concurrency)
+    if mixed is not None:
+        summary = mixed.summary()
+        summary["ratio_to_baseline"] = round(mixed.throughput / results["baseline"].throughput, 3)
+        emit(summary)
+
+    ok = (
+        full["ratio_to_baseline"] >= 0.5
+        and full["p99_ms"] < 100
+        and full["errors"] == 0
+        and full["one_row_per_message"]
+    )
+    emit({"target": "full >= 0.5x baseline, p99 < 100 ms, 0 errors, 1 row/message",
+          "met": ok})
+    return 0
+
+
+def count_inbound(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("SELECT count(*) FROM inbound_messages").fetchone()[0])
+
+
+async def run_mixed(exe: list[str], env: dict[str, str], db: Path, port: int, courier: Courier,
+                    seconds: float, concurrency: int) -> LoadResult | None:
+    try:
+        from bench.stories import mixed_step
+    except ModuleNotFoundError:
+        print("  mixed: skipped (no story driver yet)", file=sys.stderr)
+        return None
+    with process([*exe, "serve"], env, db.parent / "serve-mixed.log"):
+        await wait_ready(f"http://127.0.0.1:{port}/healthz")
+        url = f"http://127.0.0.1:{port}/wechat"
+        step = await mixed_step(db, courier.account)
+        return await run_load("mixed", url, courier, step, concurrency, seconds)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=12.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    a = parser.parse_args()
+    sys.exit(asyncio.run(main(a.seconds, a.concurrency)))

@@ -1,0 +1,220 @@
+"""Group commit for the conversation hot path.
+
+Most turns only answer: they change no business data, just the inbound log (the message and
+its reply), perhaps the conversation state, perhaps a few notices. Giving each such turn its
+own transaction makes SQLite's single writer the bottleneck, so those writes are queued here
+and committed together, many turns per transaction, with the dedup key still deciding: a turn
+whose inbound row already exists (handled by another worker) has none of its writes applied.
+
+A turn that touched business data commits in its own unit of work instead, with the same
+statements (`write_in_session`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.conversation import Conversation
+from domain.notices import Notice
+from storage.tables.messaging import ConversationRow, InboundRow, OutboxRow
+
+log = logging.getLogger(__name__)
+
+# insert: a handled message with its final status; accept: the durable "processing" row
+# written before answering WeChat `success`; finish: the final status of an accepted row.
+Mode = Literal["insert", "accept", "finish"]
+MAX_BATCH = 200
+
+
+@dataclass
+class WriteSet:
+    appid: str
+    openid: str
+    dedup_key: str
+    msg_type: str
+    payload: dict[str, Any]
+    status: str
+    received_at: datetime
+    mode: Mode = "insert"
+    reply_xml: str | None = None
+    answered_at: datetime | None = None
+    conversation: Conversation | None = None  # set when the state changed
+    notices: list[Notice] = field(default_factory=list)
+
+    def inbound_values(self) -> dict[str, Any]:
+        return {
+            "appid": self.appid,
+            "openid": self.openid,
+            "dedup_key": self.dedup_key,
+            "msg_type": self.msg_type,
+            "payload": self.payload,
+            "status": self.status,
+            "reply_xml": self.reply_xml,
+            "received_at": self.received_at,
+            "answered_at": self.answered_at,
+        }
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    # Core inserts on the Table: the ORM's bulk path costs more than the statement itself.
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model.__table__)
+
+
+def _inbound_statement(session: AsyncSession, mode: Mode) -> Insert:
+    stmt = _insert(session, InboundRow)
+    if mode == "finish":
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["appid", "dedup_key"],
+            set_={
+                "status": stmt.excluded.status,
+                "reply_xml": stmt.excluded.reply_xml,
+                "answered_at": stmt.excluded.answered_at,
+            },
+            where=InboundRow.__table__.c.status.in_(("processing", "recovering")),
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["appid", "dedup_key"])
+    return stmt.returning(InboundRow.__table__.c.dedup_key)  # type: ignore[no-any-return]
+
+
+async def write_in_session(session: AsyncSession, items: Sequence[WriteSet]) -> set[str]:
+    """Apply the write sets in `session`'s transaction (the caller commits). Returns the dedup
+    keys that were applied; the others were duplicates and left no trace."""
+    applied: set[str] = set()
+    for mode in ("insert", "accept", "finish"):
+        group = [i for i in items if i.mode == mode]
+        if not group:
+            continue
+        stmt = _inbound_statement(session, mode)  # type: ignore[arg-type]
+        # One multi-row statement: RETURNING names exactly the rows that went in.
+        result = await session.execute(stmt.values([i.inbound_values() for i in group]))
+        applied.update(result.scalars().all())
+    winners = [i for i in items if i.dedup_key in applied]
+    await _write_conversations(session, [i.conversation for i in winners if i.conversation])
+    await _write_notices(session, [n for i in winners for n in i.notices], winners)
+    return applied
+
+
+async def _write_conversations(session: AsyncSession, convs: Iterable[Conversation]) -> None:
+    rows = [
+        {
+            "appid": c.appid,
+            "openid": c.openid,
+            "flow": c.flow,
+            "slots": dict(c.slots),
+            "requested_slot": c.requested_slot,
+            "updated_at": c.updated_at,
+        }
+        for c in convs
+    ]
+    if not rows:
+        return
+    stmt = _insert(session, ConversationRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["appid", "openid"],
+        set_={
+            "flow": stmt.excluded.flow,
+            "slots": stmt.excluded.slots,
+            "requested_slot": stmt.excluded.requested_slot,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    await session.execute(stmt, rows)
+
+
+async def _write_notices(
+    session: AsyncSession, notices: Sequence[Notice], items: Sequence[WriteSet]
+) -> None:
+    if not notices:
+        return
+    now = max(i.answered_at or i.received_at for i in items)
+    rows = [
+        {
+            "recipient": n.recipient,
+            "kind": n.kind,
+            "payload": n.to_json(),
+            "dedup_key": n.dedup_key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for n in notices
+    ]
+    stmt = _insert(session, OutboxRow).on_conflict_do_nothing(index_elements=["dedup_key"])
+    await session.execute(stmt, rows)
+
+
+class BatchWriter:
+    """Queues write sets and commits them in batches: while one batch commits, the next fills."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._queue: list[tuple[WriteSet, asyncio.Future[bool]]] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.batches = 0
+        self.items = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="batch-writer")
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    def submit_nowait(self, item: WriteSet) -> asyncio.Future[bool]:
+        """Queue `item`; the future tells whether it was applied (False: a duplicate)."""
+        if self._task is None or self._closing:
+            raise RuntimeError("batch writer is not running")
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, fut))
+        self._wakeup.set()
+        return fut
+
+    async def submit(self, item: WriteSet) -> bool:
+        return await self.submit_nowait(item)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                await self._commit(batch)
+            if self._closing and not self._queue:
+                return
+
+    async def _commit(self, batch: list[tuple[WriteSet, asyncio.Future[bool]]]) -> None:
+        items = [item for item, _ in batch]
+        try:
+            async with self._sessions() as session:
+                applied = await write_in_session(session, items)
+                await session.commit()
+        except Exception as exc:
+            log.exception("batch of %d writes failed", len(batch))
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        self.batches += 1
+        self.items += len(batch)
+        for item, fut in batch:
+            if not fut.done():
+                fut.set_result(item.dedup_key in applied)
