@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.users import UserState
@@ -208,7 +209,7 @@ class Emulator:
         """客服 messages sent to the user after their last interaction."""
         cutoff = since.isoformat() if since is not None else ""
         return sum(
-            1 for e in self.sent.get(openid, []) if e["kind"] != "template" and e["time"] > cutoff
+            1 for e in self.sent.get(openid, []) if e["kind"] != "template" and e["time"] >= cutoff
         )
 
     # -- endpoints -----------------------------------------------------------------------
@@ -354,7 +355,7 @@ class Emulator:
             part = await reader.next()
             if part is None:
                 return _err(41005, "media data missing")
-            if isinstance(part, web.BodyPartReader) and part.name == "media":
+            if isinstance(part, aiohttp.BodyPartReader) and part.name == "media":
                 break
         data = bytearray()
         while chunk := await part.read_chunk(64 * 1024):

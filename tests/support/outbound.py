@@ -25,8 +25,16 @@ from domain.clock import FixedClock
 from tests.support.fake_nlu import KeywordNLU
 from tests.support.harness import Chat
 
-FAST = OutboxPolicy(batch=50, concurrency=8, lease_s=30, poll_s=0.05, backoff_base_s=0.02,
-                    backoff_cap_s=0.2, max_attempts=8, stop_grace_s=5)
+FAST = OutboxPolicy(
+    batch=50,
+    concurrency=8,
+    lease_s=30,
+    poll_s=0.05,
+    backoff_base_s=0.02,
+    backoff_cap_s=0.2,
+    max_attempts=8,
+    stop_grace_s=5,
+)
 
 
 @dataclass
