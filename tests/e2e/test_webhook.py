@@ -198,3 +198,23 @@ async def test_crashing_handler_apologises_once_and_keeps_the_message(chat: Any)
         assert reply is not None and "小差" in reply and "kaboom" not in reply
         assert await c.say("o_boom", "你好", msg_id=5) == reply
         assert c.pipeline.stats.errors == 1
+
+
+async def test_two_workers_given_the_same_message_record_it_once(db_url: str, tmp_path: Path) -> None:
+    """Two processes behind a load balancer: the dedup key in the database decides."""
+    settings = make_settings(db_url, tmp_path)
+    nlu_a, nlu_b = KeywordNLU(), KeywordNLU()
+    async with (
+        running_chat(settings, nlu=nlu_a) as a,
+        running_chat(settings, nlu=nlu_b) as b,
+    ):
+        xml = text_xml(a.courier.account, STRANGER, "你好", msg_id=31337)
+        (_, ra, _), (_, rb, _) = await asyncio.gather(a.post_xml(xml), b.post_xml(xml))
+        assert await count(a, InboundRow) == 1
+        assert a.pipeline.stats.handled + b.pipeline.stats.handled == 1
+        answered = [r for r in (ra, rb) if r is not None]
+        assert answered and all("绑定" in r["Content"] for r in answered)
+        # A later retry to either worker gets the stored reply.
+        for c in (a, b):
+            _, again, _ = await c.post_xml(xml)
+            assert again is not None and again["Content"] == answered[0]["Content"]
