@@ -136,7 +136,7 @@ class RootRouter:
                     return expired_notice + await handler(turn)
 
         if conv.flow in FORMS:
-            if msg.msg_type == "text" and msg.clean_text:
+            if msg.msg_type == "text" and msg.clean_text and not msg.menu_id:
                 parsed = await turn.understand()
                 if parsed.intent == CANCEL_INTENT and parsed.confidence >= 0.8:
                     turn.intent = CANCEL_INTENT
