@@ -27,7 +27,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SMALL_DICT = Path(__file__).parent / "data" / "jieba_dict.txt"
+SMALL_DICT = Path(__file__).parent / "jieba_dict.txt"
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
@@ -67,7 +67,7 @@ class FeatureExtractor:
 
 
 # Inverse regularisation strength of the logistic regression (bench/nlu_cv.py).
-C = 20.0
+C = 50.0
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 jieba's default dictionary (350 000 words) costs about 60 MB of resident memory; the 30 000 most
 frequent words segment client chat just as well for intent features and cost a few MB. Run
-`python -m nlu.jieba_dict` (or `make nlu-dict`) to regenerate `nlu/data/jieba_dict.txt`; domain
+`python -m nlu.jieba_dict` (or `make nlu-dict`) to regenerate `nlu/jieba_dict.txt`; domain
 words come from the lookup and synonym sections and are added at start-up, not here.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jieba
 
-SMALL_DICT = Path(__file__).parent / "data" / "jieba_dict.txt"
+SMALL_DICT = Path(__file__).parent / "jieba_dict.txt"
 SIZE = 30_000
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Below this top probability the result is `nlu_fallback` (chosen by cross-validation on the
 # training data, see bench/nlu_cv.py; the held-out test file played no part).
-FALLBACK_THRESHOLD = 0.35
+FALLBACK_THRESHOLD = 0.3
 RANKING_SIZE = 10
 
 # Entity spans that say nothing about the intent beyond their kind are masked before
