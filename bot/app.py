@@ -95,7 +95,7 @@ def create_app(
         if recovered:
             log.info("recovered %d interrupted messages", recovered)
         yield
-        await pipeline.drain()
+        await pipeline.drain(settings.shutdown_grace_s)
         close = getattr(parser, "close", None)
         if close is not None:
             await close()

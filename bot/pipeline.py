@@ -337,7 +337,14 @@ class Pipeline:
             recovered += 1
         return recovered
 
-    async def drain(self) -> None:
-        """Wait for handlers still running (graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def drain(self, grace_s: float = 10.0) -> None:
+        """Let running handlers finish (graceful shutdown); cancel what outlasts the grace
+        period. Their messages stay `processing` and are recovered on the next start."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(list(self._tasks), timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("cancelled %d unfinished handlers at shutdown", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)

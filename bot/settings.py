@@ -61,6 +61,7 @@ class Settings:
     admin_password: str = "admin"
     # WeChat waits 5 s for a passive reply; we keep a margin.
     reply_budget_s: float = 4.0
+    shutdown_grace_s: float = 10.0
     timestamp_tolerance_s: int = 300
     max_body_bytes: int = 64 * 1024
     conversation_idle_s: int = 30 * 60

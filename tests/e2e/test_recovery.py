@@ -1,0 +1,49 @@
+"""Nothing accepted is lost: a message answered `success` survives the process dying."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from domain.clock import FixedClock
+from handlers.replies import Reply
+from handlers.router import Router
+from handlers.turn import Turn
+from storage.tables.messaging import InboundRow, OutboxRow
+from tests.support.fake_nlu import KeywordNLU
+from tests.support.harness import make_settings, running_chat
+
+
+async def test_message_interrupted_by_a_crash_is_answered_after_restart(
+    db_url: str, tmp_path: Path
+) -> None:
+    hang = Router("hang")
+
+    @hang.intent("greet")
+    async def never_finishes(turn: Turn) -> list[Reply]:
+        await asyncio.Event().wait()
+        return []
+
+    clock = FixedClock(datetime.now(UTC))
+    settings = make_settings(db_url, tmp_path, reply_budget_s=0.2, shutdown_grace_s=0.05)
+    async with running_chat(settings, nlu=KeywordNLU(), clock=clock, routers=[hang]) as first:
+        assert await first.say("o_crash", "你好", msg_id=777001) is None  # `success`
+        async with first.sessions() as s:
+            row = (await s.scalars(select(InboundRow))).one()
+        assert row.status == "processing"
+    # The process is gone (its handler was cancelled). A new one starts a few minutes later.
+    clock.advance(minutes=3)
+    async with running_chat(settings, nlu=KeywordNLU(), clock=clock) as second:
+        async with second.sessions() as s:
+            row = (await s.scalars(select(InboundRow))).one()
+            notices = (await s.scalars(select(OutboxRow))).all()
+        assert row.status == "late"
+        assert [(n.recipient, n.kind) for n in notices] == [("o_crash", "late_reply")]
+        assert "绑定" in notices[0].payload["text"]
+        # WeChat's retry of that message now gets `success`, and nothing runs again.
+        assert await second.say("o_crash", "你好", msg_id=777001) is None
+        async with second.sessions() as s:
+            assert len((await s.scalars(select(OutboxRow))).all()) == 1
