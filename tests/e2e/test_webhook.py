@@ -200,7 +200,9 @@ async def test_crashing_handler_apologises_once_and_keeps_the_message(chat: Any)
         assert c.pipeline.stats.errors == 1
 
 
-async def test_two_workers_given_the_same_message_record_it_once(db_url: str, tmp_path: Path) -> None:
+async def test_two_workers_given_the_same_message_record_it_once(
+    db_url: str, tmp_path: Path
+) -> None:
     """Two processes behind a load balancer: the dedup key in the database decides."""
     settings = make_settings(db_url, tmp_path)
     nlu_a, nlu_b = KeywordNLU(), KeywordNLU()

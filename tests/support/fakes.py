@@ -43,7 +43,9 @@ class FakeIdentities:
         company = self.companies.get(contact.company_id) if contact else None
         return identity_for(openid, firm, staff, contact, company)
 
-    async def add_staff(self, firm_id: int, name: str, phone: str = "", is_admin: bool = False) -> Staff:
+    async def add_staff(
+        self, firm_id: int, name: str, phone: str = "", is_admin: bool = False
+    ) -> Staff:
         s = Staff(next(self._ids), firm_id, name, phone, is_admin)
         self.staff[s.id] = s
         return s
@@ -60,7 +62,9 @@ class FakeIdentities:
     async def set_staff_active(self, staff_id: int, active: bool) -> None:
         self.staff[staff_id] = replace(self.staff[staff_id], active=active)
 
-    async def add_company(self, firm_id: int, name: str, accountant_id: int | None = None) -> ClientCompany:
+    async def add_company(
+        self, firm_id: int, name: str, accountant_id: int | None = None
+    ) -> ClientCompany:
         c = ClientCompany(next(self._ids), firm_id, name, accountant_id)
         self.companies[c.id] = c
         return c
@@ -106,7 +110,9 @@ class FakeIdentities:
         if invite.kind is InviteKind.STAFF:
             self.staff[invite.target_id] = replace(self.staff[invite.target_id], openid=openid)
         else:
-            self.contacts[invite.target_id] = replace(self.contacts[invite.target_id], openid=openid)
+            self.contacts[invite.target_id] = replace(
+                self.contacts[invite.target_id], openid=openid
+            )
 
     async def unbind_openid(self, firm_id: int, openid: str) -> None:
         for k, s in list(self.staff.items()):

@@ -1,0 +1,71 @@
+"""The operator CLI against a real SQLite file: onboard a firm without the web panel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    monkeypatch.delenv("WECHAT_APPID", raising=False)
+    assert main(["--env-file", str(tmp_path / "none.env"), "migrate"]) == 0
+    return tmp_path
+
+
+def run(env: Path, capsys: Any, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    capsys.readouterr()
+    code = main(["--env-file", str(env / "none.env"), *args])
+    out = capsys.readouterr().out
+    return code, [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_staff_client_and_invite_commands(env: Path, capsys: Any) -> None:
+    code, [staff] = run(env, capsys, "staff", "add", "王会计", "--phone", "13800000002")
+    assert code == 0 and staff["name"] == "王会计" and len(staff["invite"]) == 6
+    code, [dup] = run(env, capsys, "staff", "add", "王会计")
+    assert code == 1 and dup["error"] == "exists"
+
+    code, [client] = run(
+        env,
+        capsys,
+        "client",
+        "add",
+        "杭州云帆科技有限公司",
+        "--contact",
+        "刘先生",
+        "--accountant",
+        "王会计",
+    )
+    assert code == 0 and client["accountant_id"] == staff["staff_id"]
+    assert client["invite"] != staff["invite"]
+    code, [bad] = run(
+        env, capsys, "client", "add", "别家公司", "--contact", "某人", "--accountant", "不存在"
+    )
+    assert code == 1 and bad["error"] == "not_found"
+
+    code, staff_rows = run(env, capsys, "staff", "list")
+    assert [(s["name"], s["bound"]) for s in staff_rows] == [("王会计", False)]
+    code, companies = run(env, capsys, "client", "list")
+    assert [c["company"] for c in companies] == ["杭州云帆科技有限公司"]
+    assert companies[0]["contacts"][0]["name"] == "刘先生"
+
+    code, [inv] = run(env, capsys, "invite", "--contact", str(client["contact_id"]))
+    assert code == 0 and inv["kind"] == "contact" and inv["invite"] != client["invite"]
+    code, [missing] = run(env, capsys, "invite", "--contact", "9999")
+    assert code == 1 and missing["error"] == "not_found"
+
+
+def test_demo_loads_once_with_if_empty(env: Path, capsys: Any) -> None:
+    code, lines = run(env, capsys, "demo", "--if-empty")
+    assert code == 0
+    assert sum(1 for line in lines if line.get("demo") == "staff") == 3
+    assert sum(1 for line in lines if line.get("demo") == "contact") == 3
+    code, again = run(env, capsys, "demo", "--if-empty")
+    assert again == [{"demo": "skipped", "reason": "staff already exist"}]
