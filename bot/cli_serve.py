@@ -33,7 +33,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"云会计 serving on http://{host}:{port} ({mode})", flush=True)
     if settings.sandbox:
         print(f"  chat simulator: http://{host}:{port}/sandbox/", flush=True)
-    print(f"  admin panel:    http://{host}:{port}/admin/", flush=True)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
 
