@@ -96,7 +96,7 @@ async def write_in_session(session: AsyncSession, items: Sequence[WriteSet]) -> 
         group = [i for i in items if i.mode == mode]
         if not group:
             continue
-        stmt = _inbound_statement(session, mode)  # type: ignore[arg-type]
+        stmt = _inbound_statement(session, mode)
         # One multi-row statement: RETURNING names exactly the rows that went in.
         result = await session.execute(stmt.values([i.inbound_values() for i in group]))
         applied.update(result.scalars().all())
