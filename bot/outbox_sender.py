@@ -145,11 +145,13 @@ class OutboxSender:
         async def one_user(items: Sequence[ClaimedNotice]) -> None:
             async with gate:
                 window = await self._window_open(items[0].notice.recipient)
+                held_back = False
                 for claim in items:
-                    if self._stopping:
+                    if self._stopping or held_back:
                         await self.queue.release(claim)
                         continue
-                    await self._deliver(claim, window)
+                    # An earlier notice waiting for a retry holds back the later ones.
+                    held_back = await self._deliver(claim, window) == "retry"
 
         await asyncio.gather(*(one_user(items) for items in per_user.values()))
         return len(claims)
@@ -161,7 +163,8 @@ class OutboxSender:
             last = await SqlInboundLog(s).last_interaction(openid)
         return last is not None and self.clock.now() - last < WINDOW - WINDOW_MARGIN
 
-    async def _deliver(self, claim: ClaimedNotice, window_open: bool) -> None:
+    async def _deliver(self, claim: ClaimedNotice, window_open: bool) -> str:
+        """Send one notice and record the outcome: "sent", "retry" or "failed"."""
         channel: str | None = None
         try:
             channel = await self._send(claim.notice, window_open)
@@ -169,22 +172,21 @@ class OutboxSender:
             await self.queue.mark_failed(claim, None, f"no_channel: {exc}")
             self.stats.failed += 1
             log.warning("outbox #%s to %s: no channel (%s)", claim.id, claim.notice.recipient, exc)
-            return
+            return "failed"
         except WeChatError as exc:
-            await self._record_error(claim, exc)
-            return
+            return await self._record_error(claim, exc)
         except Exception as exc:  # a bug must not wedge the queue: retry later, loudly
             log.exception("outbox #%s: unexpected failure", claim.id)
-            await self._record_error(claim, WeChatError(None, repr(exc), retryable=True))
-            return
+            return await self._record_error(claim, WeChatError(None, repr(exc), retryable=True))
         now = self.clock.now()
         await self.queue.mark_sent(claim, channel, now)
         self.stats.sent += 1
         self.stats.by_channel[channel] += 1
         if self.on_delivered is not None:
             self.on_delivered(claim, channel, now)
+        return "sent"
 
-    async def _record_error(self, claim: ClaimedNotice, exc: WeChatError) -> None:
+    async def _record_error(self, claim: ClaimedNotice, exc: WeChatError) -> str:
         error = f"{exc.errcode}: {exc.errmsg}" if exc.errcode is not None else exc.errmsg
         if exc.retryable and claim.attempts < self.policy.max_attempts:
             delay = backoff(claim.attempts, self.policy)
@@ -192,10 +194,11 @@ class OutboxSender:
             await self.queue.mark_retry(claim, at, exc.errcode, error)
             self.stats.retried += 1
             log.info("outbox #%s: %s; retry %d in %.1fs", claim.id, error, claim.attempts, delay)
-        else:
-            await self.queue.mark_failed(claim, exc.errcode, error)
-            self.stats.failed += 1
-            log.warning("outbox #%s to %s failed: %s", claim.id, claim.notice.recipient, error)
+            return "retry"
+        await self.queue.mark_failed(claim, exc.errcode, error)
+        self.stats.failed += 1
+        log.warning("outbox #%s to %s failed: %s", claim.id, claim.notice.recipient, error)
+        return "failed"
 
     async def _send(self, notice: Notice, window_open: bool) -> str:
         template = self.templates.for_kind(notice.kind)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from domain.notices import Notice
 from storage.tables.messaging import OutboxRow
@@ -58,6 +59,20 @@ def _due(now: datetime) -> Any:
     )
 
 
+def _waits_behind_earlier(now: datetime) -> Any:
+    """A user's notices go out in order: a row waits while an earlier row for the same user is
+    being sent by some worker or is waiting for its retry."""
+    earlier = aliased(OutboxRow)
+    return exists().where(
+        earlier.recipient == OutboxRow.recipient,
+        earlier.id < OutboxRow.id,
+        or_(
+            and_(earlier.status == "pending", earlier.next_attempt_at > now),
+            and_(earlier.status == "sending", earlier.lease_until >= now),
+        ),
+    )
+
+
 class SqlOutboxQueue:
     """The sender's side of the outbox. Each method is its own short transaction."""
 
@@ -67,15 +82,19 @@ class SqlOutboxQueue:
     async def claim_due(
         self, now: datetime, limit: int, lease: timedelta
     ) -> Sequence[ClaimedNotice]:
-        """Take up to `limit` due rows, oldest first. Each row is won by one conditional
-        UPDATE, so concurrent workers (threads, processes, hosts) never both get it."""
+        """Take up to `limit` due rows, oldest first, none overtaking an earlier notice to
+        the same user. Each row is won by one conditional UPDATE, so concurrent workers
+        (tasks, processes, hosts) never both get it."""
         until = now + lease
         claimed: list[ClaimedNotice] = []
         async with self._sessions() as s, s.begin():
             candidates = (
                 (
                     await s.execute(
-                        select(OutboxRow.id).where(_due(now)).order_by(OutboxRow.id).limit(limit)
+                        select(OutboxRow.id)
+                        .where(_due(now), ~_waits_behind_earlier(now))
+                        .order_by(OutboxRow.id)
+                        .limit(limit)
                     )
                 )
                 .scalars()
@@ -159,7 +178,8 @@ class SqlOutboxQueue:
         )
 
     async def release(self, claim: ClaimedNotice) -> bool:
-        """Give a claimed row back untouched (shutting down before sending it)."""
+        """Give a claimed row back untouched: shutting down before sending it, or an earlier
+        notice to the same user has to be retried first."""
         return await self._finish(claim, status="pending", attempts=OutboxRow.attempts - 1)
 
     async def next_due_at(self) -> datetime | None:

@@ -62,9 +62,9 @@ class SandboxChat(Chat):
             data: list[dict[str, Any]] = await resp.json()
             return data
 
-    async def wait_for(self, check: Callable[[], Any], timeout: float = 5.0) -> None:
+    async def wait_for(self, check: Callable[[], Any], within: float = 5.0) -> None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while True:
             result = check()
             if asyncio.iscoroutine(result):
