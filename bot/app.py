@@ -105,8 +105,30 @@ def create_app(
     webhook.setup(app)
     # API client, outbox sender; in sandbox mode the WeChat emulator and chat simulator.
     outbound.setup(app)
+    app.cleanup_ctx.append(scheduler_ctx)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The job scheduler (dispatch timers), when `SCHEDULER` is on. Last in, first out."""
+    settings = app[SETTINGS]
+    if not settings.scheduler:
+        yield
+        return
+    from bot.scheduler import start_scheduler
+
+    def poke_sender() -> None:
+        sender = app[SERVICES].get("outbox_sender")
+        if sender is not None:
+            sender.poke()
+
+    scheduler = start_scheduler(app[SESSIONS], app[CLOCK], settings, poke_sender)
+    app[SERVICES]["scheduler"] = scheduler
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 async def ensure_firm(app: web.Application, settings: Settings) -> Any:

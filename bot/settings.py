@@ -69,8 +69,10 @@ class Settings:
     claim_timeout_urgent_min: int = 10
     first_progress_timeout_min: int = 120
     working_hours: str = "09:00-18:00"
+    working_days: str = "1-5"  # ISO weekdays on which people get reminders
     timezone: str = "Asia/Shanghai"
     scheduler: bool = True
+    scheduler_interval_s: float = 60.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +126,8 @@ class Settings:
                 env.get("FIRST_PROGRESS_TIMEOUT", d.first_progress_timeout_min)
             ),
             working_hours=env.get("WORKING_HOURS", d.working_hours),
+            working_days=env.get("WORKING_DAYS", d.working_days),
+            scheduler_interval_s=float(env.get("SCHEDULER_INTERVAL_S", d.scheduler_interval_s)),
             scheduler=_bool(env.get("SCHEDULER"), default=True),
         )
 

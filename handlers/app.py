@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers import basics, binding
+from handlers import accountant, basics, binding, complaints, ratings, requests, staff
 from handlers.router import RootRouter, Router, assemble
 
 
 def handler_routers() -> list[Router]:
     return [
         binding.router,
+        # Typed staff commands ("进度 R1024 …") before the client's number lookups.
+        staff.router,
+        requests.router,
+        ratings.router,
+        complaints.router,
+        accountant.router,
         basics.router,
     ]
 
