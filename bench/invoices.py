@@ -77,7 +77,9 @@ def phone_like(image: np.ndarray, seed: int) -> bytes:
     h, w = image.shape[:2]
     # A margin of table top around the sheet, then perspective and tilt.
     pad = int(0.04 * max(h, w))
-    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(120, 125, 130))
+    image = cv2.copyMakeBorder(
+        image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(120, 125, 130)
+    )
     h, w = image.shape[:2]
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     jitter = rng.uniform(-0.02, 0.02, size=(4, 2)) * np.array([w, h])
@@ -113,7 +115,11 @@ def make_variant(name: str, data: bytes, variant: str) -> tuple[bytes, bool]:
     if variant == "phone":
         seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
         return phone_like(image, seed), qr_count > 0
-    turns = {"rot90": cv2.ROTATE_90_CLOCKWISE, "rot180": cv2.ROTATE_180, "rot270": cv2.ROTATE_90_COUNTERCLOCKWISE}
+    turns = {
+        "rot90": cv2.ROTATE_90_CLOCKWISE,
+        "rot180": cv2.ROTATE_180,
+        "rot270": cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
     return _png(cv2.rotate(image, turns[variant])), qr_count > 0
 
 
@@ -142,7 +148,11 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
     started = time.perf_counter()
     await pool.start()
     warm_s = time.perf_counter() - started
-    report: dict[str, object] = {"warm_start_s": round(warm_s, 2), "images": len(names), "variants": {}}
+    report: dict[str, object] = {
+        "warm_start_s": round(warm_s, 2),
+        "images": len(names),
+        "variants": {},
+    }
     jobs = [(v, n) for v in variants for n in names]
     per_variant: dict[str, dict[str, object]] = {}
     misses: list[str] = []
@@ -161,7 +171,8 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
             reading = await pool.read(data)
             elapsed = time.perf_counter() - mark
             stats = per_variant.setdefault(
-                variant, {"latency": [], "fields": {}, "ok": 0, "total": 0, "qr_ok": 0, "qr_total": 0}
+                variant,
+                {"latency": [], "fields": {}, "ok": 0, "total": 0, "qr_ok": 0, "qr_total": 0},
             )
             stats["latency"].append(elapsed)  # type: ignore[union-attr]
             for field, expected in truth.items():
@@ -186,7 +197,9 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
             "accuracy": stats["ok"] / stats["total"],  # type: ignore[operator]
             "fields_ok": stats["ok"],
             "fields_total": stats["total"],
-            "qr_fields_accuracy": (stats["qr_ok"] / stats["qr_total"]) if stats["qr_total"] else None,  # type: ignore[operator]
+            "qr_fields_accuracy": (stats["qr_ok"] / stats["qr_total"])
+            if stats["qr_total"]
+            else None,  # type: ignore[operator]
             "per_field": {f: c[0] / c[1] for f, c in stats["fields"].items()},  # type: ignore[union-attr]
             "p50_s": statistics.median(latency),  # type: ignore[arg-type]
             "p95_s": percentile(latency, 0.95),  # type: ignore[arg-type]

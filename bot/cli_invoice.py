@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,5 +115,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     read.add_argument("--qr-only", action="store_true", help="the fast path: QR code only")
     read.add_argument("--threads", type=int, default=2, help="OCR threads (default 2)")
     read.set_defaults(func=_read_command)
-
-

@@ -59,7 +59,9 @@ def check_tax_id(label_zh: str, tax_id: str | None, name: str) -> CheckResult | 
         return None
     if is_valid_uscc(tax_id):
         return CheckResult(name, True, f"{label_zh}纳税人识别号校验通过")
-    return CheckResult(name, False, f"{label_zh}纳税人识别号 {tax_id} 校验位不对，可能识别有误，请核对")
+    return CheckResult(
+        name, False, f"{label_zh}纳税人识别号 {tax_id} 校验位不对，可能识别有误，请核对"
+    )
 
 
 def _yuan(fen: int) -> str:

@@ -32,7 +32,9 @@ _TITLE_SKIP = re.compile(r"代码|号码|日期|校验|专用章|监制|机器|�
 _AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
 _AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
 _NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
-_TAX_ID_LABEL = re.compile(r"(纳税人识别号|纳税人.{0,3}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?")
+_TAX_ID_LABEL = re.compile(
+    r"(纳税人识别号|纳税人.{0,3}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?"
+)
 _TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
 # Right after its label, an old-style short ID (some local forms print 9 characters) is accepted.
 _TAX_ID_AFTER_LABEL = re.compile(r"^[0-9A-Z]{8,20}$")
@@ -41,7 +43,7 @@ _DATE = re.compile(r"(\d{4})[年\-./]?(\d{1,2})[月\-./]?(\d{1,2})")
 
 # Words whose presence in a line's first few characters means the whole line is worth reading.
 _WANTED_PREFIX = re.compile(
-    r"发票|发|票|增值|电子|代码|号码|No|N0|№|日期|开票|校验|名称|^名|^称|纳税|识别|信用|统一|社会"
+    r"发票|增值|电子|代码|号码|No|N0|№|日期|开票|校验|名称|^名|^称|纳税|识别|信用|统一|社会"
     r"|合计|价税|大写|小写|¥|购买|销售|税额|金额"
 )
 _CAPITAL_CHARS = re.compile(r"[壹贰叁肆伍陆柒捌玖拾佰仟圆角整]")
@@ -50,6 +52,8 @@ _CAPITAL_CHARS = re.compile(r"[壹贰叁肆伍陆柒捌玖拾佰仟圆角整]")
 def wants_full_read(prefix: str) -> bool:
     """Judge a long line from its recognised left end: is the rest worth recognising?"""
     text = normalise(prefix)
+    if text.startswith(("代开", "地址", "开户行", "机器编号")):
+        return False  # labels of lines we never need
     if len(_CIPHER.findall(text)) >= 2 and not re.search(r"[\u4e00-\u9fff]", text):
         return False  # the 密码区 cipher block
     if _WANTED_PREFIX.search(text) or _CAPITAL_CHARS.search(text):
@@ -232,12 +236,16 @@ def _code_and_number(lines: list[Line], out: Extraction) -> None:
         return
     # Classic paper forms print the code and number large at the top without labels.
     # They sit above the buyer block (名称/纳税人识别号 labels), whatever surrounds the invoice.
-    block = [line for line in lines if _NAME_LABEL.match(line.norm) or _TAX_ID_LABEL.search(line.norm)]
+    block = [
+        line for line in lines if _NAME_LABEL.match(line.norm) or _TAX_ID_LABEL.search(line.norm)
+    ]
     heights = sorted(line.height for line in lines)
     typical = heights[len(heights) // 2]
     if block:
         block_top = min(line.y0 for line in block)
-        upper = [line for line in lines if block_top - 7 * typical < line.y0 and line.y1 <= block_top]
+        upper = [
+            line for line in lines if block_top - 7 * typical < line.y0 and line.y1 <= block_top
+        ]
     else:
         top = min(line.y0 for line in lines)
         bottom = max(line.y1 for line in lines)
@@ -332,7 +340,9 @@ def _amounts(lines: list[Line], out: Extraction) -> Line | None:
         ]
         if above:
             nearest = max(above, key=lambda line: line.y1)
-            row = sorted((line for line in above if same_row(line, nearest)), key=lambda line: line.x0)
+            row = sorted(
+                (line for line in above if same_row(line, nearest)), key=lambda line: line.x0
+            )
             if len(row) >= 2:
                 out.put("amount_excl_tax", _amount_of(row[0].norm), 0.9 * row[0].score)
                 out.put("tax", _amount_of(row[-1].norm), 0.9 * row[-1].score)

@@ -19,7 +19,7 @@ import numpy as np
 
 REC_HEIGHT = 48
 # Each recognition crop is padded at least to this width (in multiples of height).
-MIN_REC_RATIO = 2.0
+MIN_REC_RATIO = 1.0
 MAX_BATCH = 8
 # A batch is cut when its widest crop would pad the narrowest beyond this factor.
 BATCH_SPREAD = 1.35
@@ -85,7 +85,9 @@ class OcrEngine:
             if small_text < MIN_DET_TEXT_PX:
                 scale = min(1.0, scale * MIN_DET_TEXT_PX / max(small_text, 1.0))
                 if scale < 1:
-                    small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+                    small = cv2.resize(
+                        image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+                    )
                 else:
                     small = image
                 boxes, _ = self._det(small)
@@ -147,7 +149,7 @@ class OcrEngine:
     def _normalise(image: np.ndarray, max_ratio: float) -> np.ndarray:
         width = int(REC_HEIGHT * max_ratio)
         h, w = image.shape[:2]
-        resized_w = min(width, int(math.ceil(REC_HEIGHT * w / max(h, 1))))
+        resized_w = min(width, math.ceil(REC_HEIGHT * w / max(h, 1)))
         resized = cv2.resize(image, (max(resized_w, 1), REC_HEIGHT)).astype(np.float32)
         resized = (resized.transpose((2, 0, 1)) / 255 - 0.5) / 0.5
         padded = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)

@@ -23,7 +23,7 @@ from nlu.invoice.qr import QrHit, QrPayload, read_invoice_qr
 from nlu.invoice.reading import FieldValue, InvoiceReading
 
 # Long lines are first recognised only this many heights from their left end (the label).
-PREFIX_RATIO = 5.0
+PREFIX_RATIO = 4.0
 QR_CONFIDENCE = 0.99
 # A label with its value in the next box on the row; the box is then read in full.
 _LABEL_ONLY = re.compile(

@@ -19,8 +19,14 @@ from domain.invoice_checks import (
 
 @pytest.mark.parametrize(
     "code",
-    ["91120222079642398Y", "91410100MA44HUD80N", "91440300MA5F5KP94F", "91120118MA06YHFMX5",
-     "913205009093786543", "91350100M000100Y43"],
+    [
+        "91120222079642398Y",
+        "91410100MA44HUD80N",
+        "91440300MA5F5KP94F",
+        "91120118MA06YHFMX5",
+        "913205009093786543",
+        "91350100M000100Y43",
+    ],
 )
 def test_valid_unified_social_credit_codes(code: str) -> None:
     assert is_valid_uscc(code)
@@ -51,7 +57,12 @@ def test_date_in_the_future_uses_beijing_time() -> None:
 
 
 def test_qr_and_ocr_disagreement_names_the_fields() -> None:
-    facts = InvoiceFacts(qr_vs_ocr={"invoice_number": ("76293190", "76293196"), "issue_date": ("2021-12-29", "2021-12-29")})
+    facts = InvoiceFacts(
+        qr_vs_ocr={
+            "invoice_number": ("76293190", "76293196"),
+            "issue_date": ("2021-12-29", "2021-12-29"),
+        }
+    )
     result = check_qr_agrees(facts)
     assert result is not None and not result.ok and "发票号码" in result.message_zh
 

@@ -32,16 +32,32 @@ def test_kind_from_printed_type() -> None:
 
 def _invoice(number: str, sha: str, at: datetime, by: int = 7) -> Invoice:
     return Invoice(
-        company_id=1, number=number, code="012002100311", kind=InvoiceKind.VAT_COMMON,
-        invoice_type="增值税电子普通发票", issue_date=None, amount_excl_tax_fen=4911, tax_fen=49,
-        amount_total_fen=4960, buyer_name=None, buyer_tax_id=None, seller_name=None,
-        seller_tax_id=None, check_code=None, image_sha256=sha, uploaded_by=by, uploaded_at=at,
+        company_id=1,
+        number=number,
+        code="012002100311",
+        kind=InvoiceKind.VAT_COMMON,
+        invoice_type="增值税电子普通发票",
+        issue_date=None,
+        amount_excl_tax_fen=4911,
+        tax_fen=49,
+        amount_total_fen=4960,
+        buyer_name=None,
+        buyer_tax_id=None,
+        seller_name=None,
+        seller_tax_id=None,
+        check_code=None,
+        image_sha256=sha,
+        uploaded_by=by,
+        uploaded_at=at,
     )
 
 
 def test_duplicate_found_by_key_tells_when_and_who() -> None:
     first = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
-    existing = [_invoice("76293190", "a" * 64, first), _invoice("76293190", "b" * 64, first + timedelta(days=1))]
+    existing = [
+        _invoice("76293190", "a" * 64, first),
+        _invoice("76293190", "b" * 64, first + timedelta(days=1)),
+    ]
     found = find_duplicate("012002100311:76293190", "c" * 64, existing)
     assert found is not None and not found.by_same_image
     assert found.original.uploaded_at == first

@@ -6,7 +6,9 @@ from nlu.invoice.qr import parse_qr_payload, yuan_to_fen
 
 
 def test_classic_e_invoice_payload() -> None:
-    payload = parse_qr_payload("01,10,012002100311,76293190,49.11,20211229,00534480932978422076,FEB7")
+    payload = parse_qr_payload(
+        "01,10,012002100311,76293190,49.11,20211229,00534480932978422076,FEB7"
+    )
     assert payload is not None
     assert payload.invoice_type == "增值税电子普通发票"
     assert payload.invoice_code == "012002100311"
@@ -17,7 +19,9 @@ def test_classic_e_invoice_payload() -> None:
 
 
 def test_trailing_comma_is_tolerated() -> None:
-    payload = parse_qr_payload("01,10,012001800311,33207675,46.62,20190508,76939056883466677916,E1BD,")
+    payload = parse_qr_payload(
+        "01,10,012001800311,33207675,46.62,20190508,76939056883466677916,E1BD,"
+    )
     assert payload is not None and payload.check_code == "76939056883466677916"
 
 
