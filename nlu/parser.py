@@ -115,7 +115,7 @@ class EmbeddedParser:
 
     def parse_sync(self, text: str, today: date | None = None) -> ParseResult:
         """Parse without an event loop (CLI, evaluation, tests)."""
-        text = text if isinstance(text, str) else str(text)
+        text = text if isinstance(text, str) else ("" if text is None else str(text))
         clipped = text[:MAX_CHARS]
         clean = normalise(clipped)
         if not has_content(clean):

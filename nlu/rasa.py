@@ -65,7 +65,7 @@ class RasaParser:
         return self._session
 
     async def parse(self, text: str, today: date | None = None) -> ParseResult:
-        text = text if isinstance(text, str) else str(text)
+        text = text if isinstance(text, str) else ("" if text is None else str(text))
         if not has_content(normalise(text[:MAX_CHARS])):
             return fallback_result(text)
         try:

@@ -1,0 +1,153 @@
+"""The embedded parser: intents on hand-picked messages, bad input, and the result contract."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nlu import intents as names
+from nlu.parser import EmbeddedParser, Parser, build_parser
+from nlu.types import Entity, ParseResult
+
+from .conftest import TODAY
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("你好呀，在不在", names.GREET),
+        ("这个号都能干点啥", names.HELP),
+        ("我想注册个公司，麻烦帮我办", names.RAISE_REQUEST),
+        ("我那个执照办到哪一步了", names.CHECK_PROGRESS),
+        ("这个月的代账费我转给你们", names.PAY_FEE),
+        ("这个月的票拍给你", names.UPLOAD_INVOICE),
+        ("会计很耐心，给五星好评", names.RATE_ACCOUNTANT),
+        ("拖了半个月都没人管，我要投诉", names.COMPLAIN),
+        ("让我的会计给我打个电话", names.CONTACT_ACCOUNTANT),
+        ("你们注销公司怎么收费", names.BROWSE_SERVICES),
+        ("我现在还欠多少服务费", names.VIEW_ACCOUNT),
+        ("算了，这个不办了", names.CANCEL),
+        ("对的，就是这家", names.AFFIRM),
+        ("不是这个", names.DENY),
+        ("R1024这单我接了", names.CLAIM_TASK),
+        ("我手上还有几单没办完", names.MY_TASKS),
+        ("R1024 材料已经交到工商局了", names.ADD_PROGRESS),
+        ("R1024 已经办结了", names.COMPLETE_TASK),
+        ("提醒一下客户把上个月的费用交了", names.REMIND_FEE),
+        ("我这个月办结了几单", names.MY_STATS),
+        ("今天中午吃啥好呢", names.OUT_OF_SCOPE),
+    ],
+)
+def test_intents_of_hand_picked_messages(parser: EmbeddedParser, text: str, intent: str) -> None:
+    result = parser.parse_sync(text, TODAY)
+    assert result.intent == intent, result.ranking[:3]
+
+
+def test_result_carries_text_entities_and_a_sorted_ranking(parser: EmbeddedParser) -> None:
+    result = parser.parse_sync("帮我加急办个执照", TODAY)
+    assert result.text == "帮我加急办个执照"
+    assert result.intent == names.RAISE_REQUEST
+    assert result.entity("urgency") == "urgent"
+    assert result.entity("request_type") == "营业执照"
+    assert result.entity("amount") is None
+    scores = [score for _, score in result.ranking]
+    assert scores == sorted(scores, reverse=True)
+    assert result.ranking[0] == (result.intent, result.confidence)
+    assert 0.0 < result.confidence <= 1.0
+
+
+def test_entities_named_lists_every_value() -> None:
+    result = ParseResult(
+        "R1 和 R2",
+        names.CHECK_PROGRESS,
+        0.9,
+        (Entity("task_ref", "R1", 0, 2), Entity("task_ref", "R2", 5, 7)),
+    )
+    assert result.entities_named("task_ref") == ["R1", "R2"]
+    assert result.entities_named("amount") == []
+    assert result.entity("task_ref") == "R1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\t\n", "😀😀😀", "👍", "？？？", "......", "\x00\x01\x02", "\u200b\u200b"],
+)
+def test_nothing_to_understand_is_fallback(parser: EmbeddedParser, text: str) -> None:
+    result = parser.parse_sync(text, TODAY)
+    assert result.intent == names.NLU_FALLBACK
+    assert result.confidence == 0.0
+    assert result.entities == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the quarterly report is attached, regards", "asdfghjkl qwerty", "Lorem ipsum dolor sit amet"],
+)
+def test_english_that_fits_nothing_is_not_a_client_intent(
+    parser: EmbeddedParser, text: str
+) -> None:
+    assert parser.parse_sync(text, TODAY).intent in (names.NLU_FALLBACK, names.OUT_OF_SCOPE)
+
+
+def test_english_greeting_is_a_greeting(parser: EmbeddedParser) -> None:
+    assert parser.parse_sync("hello", TODAY).intent == names.GREET
+
+
+def test_traditional_characters_are_understood(parser: EmbeddedParser) -> None:
+    result = parser.parse_sync("我的營業執照辦到哪一步了", TODAY)
+    assert result.intent == names.CHECK_PROGRESS
+    assert result.entity("request_type") == "营业执照"
+
+
+def test_control_characters_inside_text_do_not_break_parsing(parser: EmbeddedParser) -> None:
+    result = parser.parse_sync("我要\x00投诉\x1b你们\u202e会计", TODAY)
+    assert result.intent == names.COMPLAIN
+
+
+def test_ten_thousand_characters_parse_quickly(parser: EmbeddedParser) -> None:
+    text = "我要投诉" + "啊" * 9996
+    started = time.perf_counter()
+    result = parser.parse_sync(text, TODAY)
+    assert time.perf_counter() - started < 0.1
+    assert result.text == text
+    assert result.intent in names.ALL_INTENTS + (names.NLU_FALLBACK,)
+
+
+def test_non_string_input_does_not_raise(parser: EmbeddedParser) -> None:
+    assert parser.parse_sync(None, TODAY).intent == names.NLU_FALLBACK  # type: ignore[arg-type]
+
+
+async def test_async_parse_matches_sync_parse(parser: EmbeddedParser) -> None:
+    assert await parser.parse("R88 办完了", TODAY) == parser.parse_sync("R88 办完了", TODAY)
+
+
+def test_parse_defaults_to_todays_date(parser: EmbeddedParser) -> None:
+    period = parser.parse_sync("交本月的费用").entity("period")
+    assert period is not None and len(period) == 7 and period[4] == "-"
+
+
+def test_low_confidence_becomes_fallback() -> None:
+    strict = EmbeddedParser.train(threshold=0.999)
+    result = strict.parse_sync("嗯那个啥", TODAY)
+    assert result.intent == names.NLU_FALLBACK
+    assert result.ranking[0][0] != names.NLU_FALLBACK  # the ranking still shows the guesses
+
+
+def test_build_parser_embedded_is_a_parser() -> None:
+    built = build_parser("embedded", "http://127.0.0.1:1")
+    assert isinstance(built, EmbeddedParser)
+    assert isinstance(built, Parser)
+
+
+def test_build_parser_rejects_unknown_backends() -> None:
+    with pytest.raises(ValueError, match="unknown NLU backend"):
+        build_parser("spacy", "")
+
+
+def test_in_process_training_gives_the_same_model(parser: EmbeddedParser) -> None:
+    local = EmbeddedParser.train(in_process=True)
+    for text in ("我那个执照办到哪一步了", "给个差评", "R7 我接"):
+        here, there = local.parse_sync(text, TODAY), parser.parse_sync(text, TODAY)
+        assert here.intent == there.intent
+        assert here.confidence == pytest.approx(there.confidence, abs=1e-6)
