@@ -28,9 +28,11 @@ def _reachable(url: str) -> str | None:
     async def probe() -> str | None:
         try:
             timeout = aiohttp.ClientTimeout(total=2)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.get(f"{url}/status") as response:
-                    return None if response.status == 200 else f"HTTP {response.status}"
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(f"{url}/status") as response,
+            ):
+                return None if response.status == 200 else f"HTTP {response.status}"
         except (aiohttp.ClientError, TimeoutError) as exc:
             return f"{type(exc).__name__}: {exc}"
 
