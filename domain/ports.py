@@ -5,7 +5,7 @@ they cause commit together or not at all."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, Self
 
 from domain.identity import ClientCompany, Contact, Firm, Identity, Invite, Staff
@@ -13,6 +13,7 @@ from domain.notices import Notice
 
 if TYPE_CHECKING:
     from domain.complaints import Complaint, NewComplaint
+    from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, NewUpload, UploadStatus
     from domain.ratings import Rating
     from domain.requests import NewRequest, RequestEvent, ServiceRequest, Status
 
@@ -122,6 +123,55 @@ class ComplaintRepository(Protocol):
     async def count_for_staff(self, staff_id: int, since: datetime, until: datetime) -> int: ...
 
 
+class InvoiceRepository(Protocol):
+    """Invoice photos as a leased work queue, and the invoices read from them."""
+
+    async def add_upload(self, new: NewUpload) -> InvoiceUpload: ...
+    async def upload_by_media(self, firm_id: int, media_id: str) -> InvoiceUpload | None: ...
+    async def get_upload(self, upload_id: int) -> InvoiceUpload | None: ...
+    async def uploads(self, ids: Sequence[int]) -> Sequence[InvoiceUpload]: ...
+    async def count_uploads_since(self, company_id: int, openid: str, since: datetime) -> int: ...
+
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> Sequence[InvoiceUpload]:
+        """Lease due uploads (pending and due, or working with an expired lease); each by a
+        conditional UPDATE, so concurrent workers never both get one."""
+        ...
+
+    async def settle_upload(
+        self,
+        upload: InvoiceUpload,
+        status: UploadStatus,
+        now: datetime,
+        *,
+        sha256: str | None = None,
+        invoice_id: int | None = None,
+        error: str | None = None,
+        detail: str = "",
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        """Record the outcome only while the lease in `upload` still holds."""
+        ...
+
+    async def count_duplicates(self, company_id: int, since: datetime, until: datetime) -> int: ...
+
+    async def add_invoice(self, record: InvoiceRecord, firm_id: int) -> InvoiceRecord | None:
+        """None when the company already has an invoice with the same key."""
+        ...
+
+    async def get_invoice(self, invoice_id: int) -> InvoiceRecord | None: ...
+    async def by_key(self, company_id: int, key: str) -> InvoiceRecord | None: ...
+    async def by_image(self, company_id: int, sha256: str) -> InvoiceRecord | None: ...
+    async def by_number(self, company_id: int, number: str) -> Sequence[InvoiceRecord]: ...
+    async def latest(self, company_id: int) -> InvoiceRecord | None: ...
+    async def update_invoice(self, record: InvoiceRecord) -> bool:
+        """False when the corrected key collides with another invoice of the company."""
+        ...
+
+    async def for_period(self, company_id: int, period: str) -> Sequence[InvoiceRecord]: ...
+
+
 class Outbox(Protocol):
     async def add(self, notice: Notice, now: datetime) -> None: ...
 
@@ -132,6 +182,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     ratings: RatingRepository
     complaints: ComplaintRepository
+    invoices: InvoiceRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

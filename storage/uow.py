@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.conversations import SqlConversationStore
 from storage.identities import SqlIdentityRepository
 from storage.inbound import SqlInboundLog
+from storage.invoices import SqlInvoiceRepository
 from storage.outbox import SqlOutbox
 from storage.requests import SqlComplaintRepository, SqlRatingRepository, SqlRequestRepository
 
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(s)
         self.ratings = SqlRatingRepository(s)
         self.complaints = SqlComplaintRepository(s)
+        self.invoices = SqlInvoiceRepository(s)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
