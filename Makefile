@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.webhook
+	$(BIN)/python -m bench.webhook && $(BIN)/python -m bench.outbox
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -66,6 +66,37 @@ class NoChannel(Exception):
     pass
 
 
+class OutcomeWriter:
+    """Group commit for outcomes: whoever records while a write is in flight joins the next
+    one. Each caller still waits until its own outcome is durable."""
+
+    def __init__(self, queue: SqlOutboxQueue) -> None:
+        self._queue = queue
+        self._pending: list[tuple[ClaimedNotice, dict[str, Any], asyncio.Future[bool]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, claim: ClaimedNotice, values: dict[str, Any]) -> bool:
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((claim, values, fut))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+        return await fut
+
+    async def _flush(self) -> None:
+        while self._pending:
+            items, self._pending = self._pending, []
+            try:
+                results = await self._queue.finish_many([(c, v) for c, v, _ in items])
+            except Exception as exc:
+                for _, _, fut in items:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for (_, _, fut), ok in zip(items, results, strict=True):
+                if not fut.done():
+                    fut.set_result(ok)
+
+
 def backoff(attempts: int, policy: OutboxPolicy, rng: random.Random | None = None) -> float:
     """Seconds before the next try after `attempts` failed ones: doubling, capped, with
     jitter in [half, full] so a crowd of rows does not come back in lockstep."""
@@ -84,6 +115,7 @@ class OutboxSender:
     ) -> None:
         self._sessions = sessions
         self.queue = SqlOutboxQueue(sessions)
+        self._outcomes = OutcomeWriter(self.queue)
         self.client = client
         self.templates = templates
         self.clock = clock
@@ -169,7 +201,7 @@ class OutboxSender:
         try:
             channel = await self._send(claim.notice, window_open)
         except NoChannel as exc:
-            await self.queue.mark_failed(claim, None, f"no_channel: {exc}")
+            await self._outcomes.record(claim, self.queue.failed_values(None, f"no_channel: {exc}"))
             self.stats.failed += 1
             log.warning("outbox #%s to %s: no channel (%s)", claim.id, claim.notice.recipient, exc)
             return "failed"
@@ -179,7 +211,7 @@ class OutboxSender:
             log.exception("outbox #%s: unexpected failure", claim.id)
             return await self._record_error(claim, WeChatError(None, repr(exc), retryable=True))
         now = self.clock.now()
-        await self.queue.mark_sent(claim, channel, now)
+        await self._outcomes.record(claim, self.queue.sent_values(channel, now))
         self.stats.sent += 1
         self.stats.by_channel[channel] += 1
         if self.on_delivered is not None:
@@ -191,11 +223,11 @@ class OutboxSender:
         if exc.retryable and claim.attempts < self.policy.max_attempts:
             delay = backoff(claim.attempts, self.policy)
             at = self.clock.now() + timedelta(seconds=delay)
-            await self.queue.mark_retry(claim, at, exc.errcode, error)
+            await self._outcomes.record(claim, self.queue.retry_values(at, exc.errcode, error))
             self.stats.retried += 1
             log.info("outbox #%s: %s; retry %d in %.1fs", claim.id, error, claim.attempts, delay)
             return "retry"
-        await self.queue.mark_failed(claim, exc.errcode, error)
+        await self._outcomes.record(claim, self.queue.failed_values(exc.errcode, error))
         self.stats.failed += 1
         log.warning("outbox #%s to %s failed: %s", claim.id, claim.notice.recipient, error)
         return "failed"

@@ -86,7 +86,6 @@ class SqlOutboxQueue:
         the same user. Each row is won by one conditional UPDATE, so concurrent workers
         (tasks, processes, hosts) never both get it."""
         until = now + lease
-        claimed: list[ClaimedNotice] = []
         async with self._sessions() as s, s.begin():
             candidates = (
                 (
@@ -100,38 +99,34 @@ class SqlOutboxQueue:
                 .scalars()
                 .all()
             )
-            for row_id in candidates:
-                won = await s.execute(
+            if not candidates:
+                return []
+            # Re-checking "due" in the UPDATE is what makes the claim safe: a row another
+            # worker took in the meantime no longer matches and is not returned.
+            won = (
+                await s.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id == row_id, _due(now))
-                    .values(
-                        status="sending",
-                        lease_until=until,
-                        attempts=OutboxRow.attempts + 1,
+                    .where(OutboxRow.id.in_(candidates), _due(now))
+                    .values(status="sending", lease_until=until, attempts=OutboxRow.attempts + 1)
+                    .returning(
+                        OutboxRow.id,
+                        OutboxRow.payload,
+                        OutboxRow.dedup_key,
+                        OutboxRow.attempts,
+                        OutboxRow.created_at,
                     )
+                    .execution_options(synchronize_session=False)
                 )
-                if not won.rowcount:  # type: ignore[attr-defined]
-                    continue
-                row = (
-                    await s.execute(
-                        select(
-                            OutboxRow.payload,
-                            OutboxRow.dedup_key,
-                            OutboxRow.attempts,
-                            OutboxRow.created_at,
-                        ).where(OutboxRow.id == row_id)
-                    )
-                ).one()
-                claimed.append(
-                    ClaimedNotice(
-                        row_id,
-                        Notice.from_json(row.payload, row.dedup_key),
-                        row.attempts,
-                        row.created_at,
-                        until,
-                    )
+            ).all()
+        return sorted(
+            (
+                ClaimedNotice(
+                    r.id, Notice.from_json(r.payload, r.dedup_key), r.attempts, r.created_at, until
                 )
-        return claimed
+                for r in won
+            ),
+            key=lambda c: c.id,
+        )
 
     async def _finish(self, claim: ClaimedNotice, **values: Any) -> bool:
         """Record the outcome only while we still hold the lease (a worker that overran its
@@ -147,6 +142,49 @@ class SqlOutboxQueue:
                 .values(lease_until=None, **values)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish_many(
+        self, outcomes: Sequence[tuple[ClaimedNotice, dict[str, Any]]]
+    ) -> list[bool]:
+        """Record several outcomes in one transaction (the sender's group commit): one
+        writer instead of many keeps SQLite's single write lock uncontended."""
+        results: list[bool] = []
+        async with self._sessions() as s, s.begin():
+            for claim, values in outcomes:
+                result = await s.execute(
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.id == claim.id,
+                        OutboxRow.status == "sending",
+                        OutboxRow.lease_until == claim.lease_until,
+                    )
+                    .values(lease_until=None, **values)
+                )
+                results.append(bool(result.rowcount))  # type: ignore[attr-defined]
+        return results
+
+    @staticmethod
+    def sent_values(channel: str, now: datetime) -> dict[str, Any]:
+        return {
+            "status": "sent",
+            "channel": channel,
+            "sent_at": now,
+            "errcode": None,
+            "last_error": None,
+        }
+
+    @staticmethod
+    def retry_values(next_attempt_at: datetime, errcode: int | None, error: str) -> dict[str, Any]:
+        return {
+            "status": "pending",
+            "next_attempt_at": next_attempt_at,
+            "errcode": errcode,
+            "last_error": error[:2000],
+        }
+
+    @staticmethod
+    def failed_values(errcode: int | None, error: str) -> dict[str, Any]:
+        return {"status": "failed", "errcode": errcode, "last_error": error[:2000]}
 
     async def mark_sent(self, claim: ClaimedNotice, channel: str, now: datetime) -> bool:
         return await self._finish(

@@ -31,31 +31,20 @@ class InboundLogUsers:
         self._sessions = sessions
 
     async def __call__(self, openid: str) -> UserState:
+        # The latest accepted message or event says it all: an unsubscribed user cannot write,
+        # so anything after an unsubscribe is a new subscribe.
         async with self._sessions() as s:
-            rows = (
+            row = (
                 await s.execute(
                     select(InboundRow.received_at, InboundRow.msg_type, InboundRow.payload)
                     .where(InboundRow.openid == openid)
                     .order_by(InboundRow.id.desc())
-                    .limit(50)
+                    .limit(1)
                 )
-            ).all()
-        if not rows:
+            ).first()
+        if row is None:
             return UserState(False, False, None)
-        subscribed = True  # someone who writes to an account follows it
-        for _, msg_type, payload in rows:
-            event = str(payload.get("Event", "")).lower() if msg_type == "event" else ""
-            if event in {"subscribe", "unsubscribe"}:
-                subscribed = event == "subscribe"
-                break
-        last = next(
-            (
-                at
-                for at, msg_type, payload in rows
-                if not (
-                    msg_type == "event" and str(payload.get("Event", "")).lower() == "unsubscribe"
-                )
-            ),
-            None,
-        )
-        return UserState(True, subscribed, last)
+        at, msg_type, payload = row
+        if msg_type == "event" and str(payload.get("Event", "")).lower() == "unsubscribe":
+            return UserState(True, False, None)
+        return UserState(True, True, at)
