@@ -173,6 +173,30 @@ def _invoice_type(lines: list[Line], out: Extraction) -> None:
         out.put("invoice_type", best[1], best[2] * min(1.0, best[0]))
 
 
+def title_fragments(lines: list[Line]) -> list[Line]:
+    """Pieces of the title row ("增值" ... "发票"), for a re-read when a stamp split it."""
+    top = min(line.y0 for line in lines)
+    bottom = max(line.y1 for line in lines)
+    band = top + 0.4 * (bottom - top)
+    seeds = [
+        line
+        for line in lines
+        if line.y0 <= band
+        and not _TITLE_SKIP.search(line.norm)
+        and re.search(r"增值|发票|电子", line.norm)
+    ]
+    if not seeds:
+        return []
+    seed = max(seeds, key=lambda line: line.height)
+    row = [
+        line
+        for line in lines
+        if line is seed
+        or (same_row(seed, line) and abs(line.height - seed.height) < 0.35 * seed.height)
+    ]
+    return sorted(row, key=lambda line: line.x0)
+
+
 # -- labelled values ---------------------------------------------------------------------------
 
 

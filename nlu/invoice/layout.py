@@ -61,7 +61,8 @@ def right_of(anchor: Line, lines: list[Line], max_gap: float | None = None) -> l
         for line in lines
         if line is not anchor
         and same_row(anchor, line)
-        and line.x0 >= anchor.x1 - 0.5 * anchor.height
+        and line.cx > anchor.x1
+        and line.x0 >= anchor.x0 + 0.5 * (anchor.x1 - anchor.x0)
         and line.x0 - anchor.x1 <= limit
     ]
     return sorted(found, key=lambda line: line.x0)

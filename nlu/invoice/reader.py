@@ -15,7 +15,7 @@ import time
 import cv2
 import numpy as np
 
-from nlu.invoice.extract import Extraction, extract_fields, wants_full_read
+from nlu.invoice.extract import Extraction, extract_fields, title_fragments, wants_full_read
 from nlu.invoice.intake import load_image
 from nlu.invoice.layout import Line, normalise, right_of
 from nlu.invoice.ocr import Crop, OcrEngine
@@ -86,6 +86,12 @@ class InvoiceReader:
         lines = self._recognise(bgr, quads)
         timings["recognise"] = time.perf_counter() - mark
         extraction = extract_fields(lines)
+        if "invoice_type" not in extraction.fields and (
+            payload is None or not payload.invoice_type
+        ):
+            retitled = self._reread_title(bgr, quads, lines)
+            if retitled is not None:
+                extraction = extract_fields([*lines, retitled])
 
         reading = InvoiceReading(
             is_invoice=payload is not None or _looks_like_invoice(extraction),
@@ -117,9 +123,12 @@ class InvoiceReader:
         sample = sorted(quads, key=_elongation, reverse=True)[:12]
         crops = [self.engine.crop(bgr, q).image for q in sample]
         if self.engine.upside_down_share(crops) > 0.5:
-            quads = _rotate_quads(quads, 2, bgr.shape[1], bgr.shape[0])
             bgr = np.ascontiguousarray(np.rot90(bgr, 2))
             turns = (turns + 2) % 4
+        if turns:
+            # Detect again on the upright page rather than mapping the boxes: detection splits
+            # lines differently on a turned page, and an upright read must not depend on that.
+            quads = self.engine.detect(bgr)
         return bgr, quads, turns
 
     # -- recognition -----------------------------------------------------------------------
@@ -153,6 +162,38 @@ class InvoiceReader:
                 )
         self._complete(crops, lines, rescue)
         return [line for line in lines if line.text]
+
+    def _reread_title(
+        self, bgr: np.ndarray, quads: list[np.ndarray], lines: list[Line]
+    ) -> Line | None:
+        """Read the whole title row once more from the red channel, where a red stamp fades.
+
+        The 监制章 stamp sits on the title; detection then often finds only the title's ends.
+        """
+        fragments = title_fragments(lines)
+        if not fragments:
+            return None
+        points = np.concatenate([quads[line.index] for line in fragments])
+        x0, y0 = np.floor(points.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(points.max(axis=0)).astype(int)
+        pad = max(2, (y1 - y0) // 8)
+        x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+        x1, y1 = min(bgr.shape[1], x1 + pad), min(bgr.shape[0], y1 + pad)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        red = bgr[y0:y1, x0:x1, 2]
+        crop = np.ascontiguousarray(np.stack([red, red, red], axis=2))
+        text, score = self.engine.recognize([crop])[0]
+        first = fragments[0]
+        return Line(
+            text,
+            score,
+            first.x0,
+            min(f.y0 for f in fragments),
+            max(f.x1 for f in fragments),
+            max(f.y1 for f in fragments),
+            index=-1,
+        )
 
     def _complete(self, crops: list[Crop], lines: list[Line], todo: list[Line]) -> None:
         if not todo:
