@@ -145,6 +145,9 @@ class Emulator:
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     media: dict[str, StoredMedia] = field(default_factory=dict)
     menu: dict[str, Any] | None = None
+    # Openids that followed the account before the sandbox started (the demo people): known to
+    # WeChat, subscribed, but with no 48-hour window until they write.
+    followers: set[str] = field(default_factory=set)
     token_fetches: int = 0
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _msgids: itertools.count[int] = field(default_factory=lambda: itertools.count(2_000_000_001))
@@ -201,6 +204,12 @@ class Emulator:
         self.calls[request.path.removeprefix("/sandbox")] += 1
         return await self._fault(request) or self._check_token(request)
 
+    async def _user(self, openid: str) -> UserState:
+        state = await self.users(openid)
+        if not state.known and openid in self.followers:
+            return UserState(True, True, None)
+        return state
+
     def _record(self, openid: str, entry: dict[str, Any]) -> None:
         entry["time"] = self.clock.now().isoformat()
         self.sent[openid].append(entry)
@@ -244,7 +253,7 @@ class Emulator:
         msgtype = str(body.get("msgtype", ""))
         if msgtype not in CUSTOM_TYPES:
             return _err(40008, "invalid message type")
-        user = await self.users(openid)
+        user = await self._user(openid)
         if not openid or not user.known:
             return _err(40003, "invalid openid")
         if not user.subscribed:
@@ -307,7 +316,7 @@ class Emulator:
         if template_id not in self.template_ids():
             return _err(40037, "invalid template_id")
         openid = str(body.get("touser", ""))
-        user = await self.users(openid)
+        user = await self._user(openid)
         if not openid or not user.known:
             return _err(40003, "invalid openid")
         if not user.subscribed:

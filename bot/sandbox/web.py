@@ -235,6 +235,9 @@ def setup(app: web.Application) -> None:
         users=user_state,
         template_ids=lambda: app[TEMPLATES].template_ids(),
     )
+    from bot.demo import DEMO_PEOPLE
+
+    emulator.followers = {str(p["openid"]) for p in DEMO_PEOPLE}
     # The sandbox starts with the configured menu in place, as if `yunkuaiji menu publish`
     # had run; publishing again (against a running server) replaces it.
     emulator.menu = menu_json()

@@ -141,3 +141,22 @@ async def test_menu_publish_command_posts_to_the_running_sandbox(
     result = await publish(settings, bad)
     assert result["published"] is False and result["errcode"] == 40018
     assert json.dumps(sandbox.emulator.menu, ensure_ascii=False).count("我要办事") == 1
+
+
+async def test_demo_staff_who_never_wrote_get_a_template_push(sandbox: SandboxChat) -> None:
+    """The demo people follow the account: outside a window they get template messages."""
+    from datetime import UTC, datetime
+
+    from domain.notices import Notice
+    from storage.uow import SqlUnitOfWork
+
+    async with SqlUnitOfWork(sandbox.sessions) as uow:
+        await uow.outbox.add(
+            Notice("o_demo_wang", "request_raised", "新业务 R1001：营业执照变更"), datetime.now(UTC)
+        )
+        await uow.outbox.add(Notice("o_never_seen", "request_raised", "x"), datetime.now(UTC))
+        await uow.commit()
+    sandbox.sender.poke()
+    await sandbox.wait_for(lambda: sandbox.emulator.outbox("o_demo_wang"))
+    [item] = await sandbox.outbox_json("o_demo_wang")
+    assert item["kind"] == "template" and item["data"]["first"] == "新业务 R1001：营业执照变更"
