@@ -19,6 +19,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from domain import ratings
@@ -32,6 +33,16 @@ from handlers.turn import Turn
 from nlu.intents import ASPECT, RATING
 
 router = Router("ratings")
+
+# "态度5分" / "速度：三星": an aspect word, then its score within a few characters.
+ASPECT_SCORE = re.compile(r"(态度|服务|速度|效率|专业)[^0-9一二两三四五]{0,4}([1-5一二两三四五])")
+ASPECT_SLOTS = {
+    "态度": "attitude",
+    "服务": "attitude",
+    "专业": "attitude",
+    "速度": "speed",
+    "效率": "speed",
+}
 
 SCORE_BUTTONS = (
     QuickReply("answer:5", "好评(5分)"),
@@ -103,6 +114,26 @@ class RateForm(Form):
         return [Text(text)]
 
 
+async def scores_in(turn: Turn) -> dict[str, int]:
+    """Scores typed in words: "态度5分，速度3分", "给王会计打5分" (both aspects), "差评"."""
+    text = turn.message.clean_text
+    found: dict[str, int] = {}
+    for word, raw in ASPECT_SCORE.findall(text):
+        score = ratings.score_of(raw)
+        if score is not None:
+            found.setdefault(ASPECT_SLOTS[word], score)
+    if found:
+        return found
+    parsed = await turn.understand()
+    value = parsed.entity(RATING)
+    if value is None or not value.isdigit():
+        return {}
+    aspect = parsed.entity(ASPECT)
+    if aspect in ASPECT_SLOTS:
+        return {ASPECT_SLOTS[aspect]: int(value)}
+    return {"attitude": int(value), "speed": int(value)}
+
+
 @router.intent(
     "rate_accountant",
     roles=(Role.CLIENT,),
@@ -126,16 +157,7 @@ async def rate_accountant(turn: Turn) -> list[Reply]:
     if tapped:
         preset["attitude"] = ratings.score_of(tapped)
     elif turn.message.clean_text:
-        parsed = await turn.understand()
-        score = parsed.entity(RATING)
-        aspect = parsed.entity(ASPECT)
-        if score is not None and score.isdigit():
-            if aspect == "速度":
-                preset["speed"] = int(score)
-            elif aspect in ("态度", "专业"):
-                preset["attitude"] = int(score)
-            else:
-                preset["attitude"] = preset["speed"] = int(score)
+        preset.update(await scores_in(turn))
     replies = await turn.start_form(RateForm, **preset)
     if earlier is not None:
         return merge(f"您已评价过 {number}（{earlier.summary}），这次会更新为新的评价。", replies)

@@ -45,6 +45,8 @@ _INTENTS: list[tuple[str, str]] = [
     ("好评", "rate_accountant"),
     ("差评", "rate_accountant"),
     ("打分", "rate_accountant"),
+    ("态度", "rate_accountant"),
+    ("速度", "rate_accountant"),
     ("我的会计", "contact_accountant"),
     ("联系会计", "contact_accountant"),
     ("我的任务", "my_tasks"),
