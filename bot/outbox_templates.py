@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,10 @@ class Template:
     title: str  # shown as keyword1 when the notice gives no fields of its own
     url: str = ""
     remark: str = "回复任意消息即可继续与我们对话。"
+    # The template's own keys, each a format string over the notice: {text}, {title}, {time},
+    # {remark} and the notice's template_fields, e.g. {"character_string1": "{number}"}.
+    # Empty: first / keyword1 / keyword2 / remark plus the notice's fields as they are.
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 class TemplateBook(Protocol):
@@ -74,6 +79,7 @@ class StaticTemplateBook:
                 str(spec.get("title", "")),
                 str(spec.get("url", "")),
                 str(spec.get("remark", Template.remark)),
+                dict(spec.get("fields") or {}),
             )
         return cls(book)
 
@@ -86,12 +92,22 @@ def load_templates(data_dir: Path, sandbox: bool) -> StaticTemplateBook:
 
 
 def template_data(notice: Notice, template: Template, now: datetime) -> dict[str, str]:
-    """first / keyword1 / keyword2 / remark, overridden by the notice's own fields."""
+    """The template's data: its configured fields, or first / keyword1 / keyword2 / remark
+    overridden by the notice's own fields."""
     text = notice.text if len(notice.text) <= 180 else notice.text[:179] + "…"
+    base = {
+        "text": text,
+        "title": template.title,
+        "time": fmt_local(now),
+        "remark": template.remark,
+    }
+    if template.fields:
+        values = defaultdict(str, {**base, **notice.template_fields})
+        return {key: fmt.format_map(values) for key, fmt in template.fields.items()}
     data = {
         "first": text,
         "keyword1": template.title,
-        "keyword2": fmt_local(now),
+        "keyword2": base["time"],
         "remark": template.remark,
     }
     data.update(notice.template_fields)

@@ -39,6 +39,35 @@ def test_template_data_defaults_and_notice_fields() -> None:
     assert len(long["first"]) == 180 and long["keyword2"] == "11-20 10:05"  # Shanghai time
 
 
+def test_template_fields_map_notice_fields_onto_the_templates_own_keys() -> None:
+    book = StaticTemplateBook.from_mapping(
+        {
+            "request_raised": {
+                "template_id": "TM_x",
+                "title": "新业务",
+                "fields": {
+                    "thing1": "{type}",
+                    "character_string2": "{number}",
+                    "time3": "{time}",
+                    "thing4": "{missing}",
+                },
+            }
+        }
+    )
+    t = book.for_kind("request_raised")
+    assert t is not None
+    notice = Notice(
+        "o", "request_raised", "新业务", template_fields={"number": "R1", "type": "变更"}
+    )
+    data = template_data(notice, t, datetime(2026, 11, 20, 2, 5, tzinfo=UTC))
+    assert data == {
+        "thing1": "变更",
+        "character_string2": "R1",
+        "time3": "11-20 10:05",
+        "thing4": "",
+    }
+
+
 def test_template_book_ignores_entries_without_an_id() -> None:
     book = StaticTemplateBook.from_mapping({"a": {"template_id": "TM_a"}, "b": {"title": "x"}})
     assert book.for_kind("a") is not None and book.for_kind("b") is None
