@@ -1,0 +1,67 @@
+# NLU: the Rasa backend's own Python 3.10 environment, its model and server, and evaluations.
+# `make rasa` builds .venv-rasa, trains and serves on 127.0.0.1:5005. `make test-rasa` trains,
+# starts a server in the background, runs the live tests and the held-out evaluation against it,
+# and stops the server even when something fails. `make nlu-eval` evaluates the embedded backend.
+.PHONY: rasa rasa-venv rasa-train test-rasa nlu-eval nlu-bench nlu-dict
+
+RASA_VENV := .venv-rasa
+RASA_BIN := $(RASA_VENV)/bin
+RASA_STAMP := $(RASA_VENV)/.installed
+RASA_PORT ?= 5005
+RASA_LOCAL_URL := http://127.0.0.1:$(RASA_PORT)
+NLU_MODEL := nlu/models/nlu.tar.gz
+NLU_TEST_FILE := nlu/tests/heldout.yml
+# Rasa 3.6 needs Python 3.10 (it pins SQLAlchemy 1.4 and TensorFlow 2.12). Prefer a pyenv
+# install over the pyenv shim, which refuses to run when 3.10 is not the selected version.
+PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
+RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+# pip < 24.1 and setuptools < 70: rasa 3.6's dependency metadata and its use of pkg_resources
+# break with newer ones. TensorFlow is a ~600 MB download: the progress bar stays on.
+$(RASA_STAMP):
+	@test -n "$(PY310)" || { echo "python3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	$(PY310) -m venv $(RASA_VENV)
+	$(RASA_BIN)/pip install --progress-bar on -U "pip<24.1" "setuptools<70" wheel
+	$(RASA_BIN)/pip install --progress-bar on rasa==3.6.21 jieba==0.42.1
+	$(RASA_ENV) $(RASA_BIN)/rasa --version
+	@touch $@
+
+rasa-venv: $(RASA_STAMP)
+
+$(NLU_MODEL): $(RASA_STAMP) nlu/config.yml $(wildcard nlu/data/*.yml) $(wildcard nlu/jieba/*.txt)
+	$(RASA_ENV) $(RASA_BIN)/rasa train nlu --nlu nlu/data --config nlu/config.yml \
+		--out nlu/models --fixed-model-name nlu
+
+rasa-train: $(NLU_MODEL)
+
+rasa: $(NLU_MODEL)
+	$(RASA_ENV) $(RASA_BIN)/rasa run --enable-api -m nlu/models --port $(RASA_PORT) -i 127.0.0.1
+
+test-rasa: $(STAMP) $(NLU_MODEL)
+	@mkdir -p var
+	@set -u; \
+	$(RASA_ENV) $(RASA_BIN)/rasa run --enable-api -m $(NLU_MODEL) --port $(RASA_PORT) \
+		-i 127.0.0.1 > var/rasa-server.log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; true' EXIT INT TERM; \
+	echo "waiting for Rasa (pid $$pid) on $(RASA_LOCAL_URL) ..."; \
+	up=0; for i in $$(seq 1 300); do \
+		if curl -sf $(RASA_LOCAL_URL)/status >/dev/null 2>&1; then up=1; break; fi; \
+		if ! kill -0 $$pid 2>/dev/null; then break; fi; sleep 1; \
+	done; \
+	if [ $$up != 1 ]; then echo "Rasa did not come up:"; tail -50 var/rasa-server.log; exit 1; fi; \
+	echo "Rasa is up after $$i s"; \
+	status=0; \
+	RASA_URL=$(RASA_LOCAL_URL) $(BIN)/pytest -m rasa -q -p no:cacheprovider tests/integration/nlu || status=1; \
+	RASA_URL=$(RASA_LOCAL_URL) $(BIN)/yunkuaiji nlu eval $(NLU_TEST_FILE) --backend rasa \
+		--rasa-url $(RASA_LOCAL_URL) > var/nlu-eval-rasa.json || status=1; \
+	cat var/nlu-eval-rasa.json; \
+	exit $$status
+
+nlu-eval: $(STAMP)
+	$(BIN)/yunkuaiji nlu eval $(NLU_TEST_FILE) --backend embedded
+
+nlu-bench: $(STAMP)
+	$(BIN)/python -m bench.nlu
+
+nlu-dict: $(STAMP)
+	$(BIN)/python -m nlu.jieba_dict
