@@ -19,6 +19,8 @@ from nlu.types import Entity
 
 DATA_DIR = Path(__file__).parent / "data"
 HELD_OUT_FILE = Path(__file__).parent / "tests" / "heldout.yml"
+# heldout_b.yml was written last, after every data and model decision, as an unbiased check.
+HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.yml")
 
 # [span](entity) | [span](entity:value) | [span]{"entity": ..., "value": ...}
 _ANNOTATION = re.compile(r"\[(?P<span>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")

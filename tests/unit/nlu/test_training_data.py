@@ -8,10 +8,18 @@ from collections import Counter
 import pytest
 
 from nlu import intents as names
-from nlu.training_data import DATA_DIR, HELD_OUT_FILE, load_dir, load_files, parse_example
+from nlu.training_data import (
+    DATA_DIR,
+    HELD_OUT_FILE,
+    HELD_OUT_FILES,
+    load_dir,
+    load_files,
+    parse_example,
+)
 
 TRAIN = load_dir()
 TEST = load_files([HELD_OUT_FILE])
+ALL_TESTS = load_files(HELD_OUT_FILES)
 
 
 def _squash(text: str) -> str:
@@ -29,15 +37,23 @@ def test_training_examples_are_unique() -> None:
     assert [text for text, n in counts.items() if n > 1] == []
 
 
-def test_held_out_file_is_outside_the_training_directory() -> None:
-    assert HELD_OUT_FILE.parent != DATA_DIR
-    assert HELD_OUT_FILE.resolve() not in {p.resolve() for p in DATA_DIR.glob("*.yml")}
+def test_held_out_files_are_outside_the_training_directory() -> None:
+    trained = {p.resolve() for p in DATA_DIR.glob("*.yml")}
+    for path in HELD_OUT_FILES:
+        assert path.is_file()
+        assert path.resolve() not in trained
 
 
 def test_no_held_out_text_appears_in_training_data() -> None:
     train = {_squash(ex.text) for ex in TRAIN.examples}
-    leaked = [ex.text for ex in TEST.examples if _squash(ex.text) in train]
+    leaked = [ex.text for ex in ALL_TESTS.examples if _squash(ex.text) in train]
     assert leaked == []
+
+
+def test_the_two_held_out_files_do_not_share_texts() -> None:
+    first = {_squash(ex.text) for ex in TEST.examples}
+    second = load_files(HELD_OUT_FILES[1:]).examples
+    assert [ex.text for ex in second if _squash(ex.text) in first] == []
 
 
 def test_held_out_file_covers_every_intent() -> None:
@@ -90,6 +106,6 @@ def test_annotations_are_stripped_with_correct_spans(
 
 
 def test_annotated_spans_in_the_data_point_at_their_text() -> None:
-    for example in TRAIN.examples + TEST.examples:
+    for example in TRAIN.examples + ALL_TESTS.examples:
         for ent in example.entities:
             assert 0 <= ent.start < ent.end <= len(example.text), example
