@@ -72,6 +72,8 @@ class Settings:
     working_days: str = "1-5"  # ISO weekdays on which people get reminders
     timezone: str = "Asia/Shanghai"
     scheduler: bool = True
+    # Invoice reading processes (OCR); 0 switches reading off on this instance.
+    invoice_workers: int = 1
     scheduler_interval_s: float = 60.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -129,6 +131,7 @@ class Settings:
             working_days=env.get("WORKING_DAYS", d.working_days),
             scheduler_interval_s=float(env.get("SCHEDULER_INTERVAL_S", d.scheduler_interval_s)),
             scheduler=_bool(env.get("SCHEDULER"), default=True),
+            invoice_workers=int(env.get("INVOICE_WORKERS", d.invoice_workers)),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers import accountant, basics, binding, complaints, ratings, requests, staff
+from handlers import accountant, basics, binding, complaints, invoices, ratings, requests, staff
 from handlers.router import RootRouter, Router, assemble
 
 
@@ -14,6 +14,8 @@ def handler_routers() -> list[Router]:
         binding.router,
         # Typed staff commands ("进度 R1024 …") before the client's number lookups.
         staff.router,
+        # Invoice photos, corrections ("更正 …") and monthly lists ("本月发票").
+        invoices.router,
         requests.router,
         ratings.router,
         complaints.router,

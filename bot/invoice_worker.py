@@ -1,0 +1,456 @@
+"""Reads the invoice photos clients send, off the request path.
+
+The chat handler only records a `pending` upload and says "收到第N张". This worker leases due
+uploads (a conditional UPDATE, so several workers or a restarted one never read the same photo
+twice; an expired lease is taken over), then for each:
+
+1. downloads it through the WeChat API client (10 MB cap); WeChat hiccups are retried with
+   backoff, a dead media id (40007), an oversize file or a file that is not an image end it
+   with a clear Chinese notice;
+2. sniffs the magic bytes (JPEG/PNG/GIF only) and stores the bytes content-addressed;
+3. the very same bytes already stored for this company: a duplicate notice, nothing read;
+4. reads it in the warmed process pool (QR first, OCR for the rest; decompression bombs and
+   truncated files are refused there), maps perception's reading to domain values and runs the
+   checks;
+5. settles the upload and, in the same transaction, stores the invoice (unique per company by
+   code + number) and queues the result notice in the outbox.
+
+Nothing is lost on a crash: an upload stays `pending` or `working` until settled, and a
+`working` one whose lease ran out is read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.appkeys import CLOCK, PIPELINE, SERVICES, SESSIONS, SETTINGS
+from bot.cli_invoice import facts_from_reading
+from bot.wechat_api import WeChatError
+from bot.wechat_api.client import Media
+from domain.clock import Clock
+from domain.invoice_checks import run_checks
+from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, UploadStatus, yuan
+from domain.invoices import Invoice, is_digital_number, kind_of
+from domain.notices import Notice
+from handlers.invoices import render_duplicate, render_failed, render_read
+from nlu.invoice.errors import ImageRejected
+from nlu.invoice.intake import check_size, sniff
+from nlu.invoice.reading import InvoiceReading
+from storage.blobs import BlobStore
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Perception's field names -> the names corrections and sources use.
+_FIELD_NAMES = {
+    "invoice_type": "invoice_type",
+    "invoice_code": "code",
+    "invoice_number": "number",
+    "issue_date": "issue_date",
+    "check_code": "check_code",
+    "amount_excl_tax": "amount_excl_tax",
+    "tax": "tax",
+    "amount_total": "amount_total",
+    "buyer_name": "buyer_name",
+    "buyer_tax_id": "buyer_tax_id",
+    "seller_name": "seller_name",
+    "seller_tax_id": "seller_tax_id",
+}
+
+
+class InvoiceReader(Protocol):
+    """`nlu.invoice.pool.InvoiceReaderPool`, or a stand-in in tests."""
+
+    async def read(self, data: bytes) -> InvoiceReading: ...
+
+
+class MediaSource(Protocol):
+    async def download_media(self, media_id: str) -> Media: ...
+
+
+class ReaderMissing(RuntimeError):
+    """OCR is switched off (`INVOICE_WORKERS=0`): the upload waits for a worker that has it."""
+
+
+@dataclass(frozen=True)
+class WorkerPolicy:
+    batch: int = 4
+    concurrency: int = 2
+    lease_s: float = 180.0  # longer than a download (10 s) plus a queued read
+    poll_s: float = 5.0
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+    max_attempts: int = 6
+    stop_grace_s: float = 10.0
+
+
+@dataclass
+class WorkerStats:
+    read: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+def record_from_reading(
+    reading: InvoiceReading, upload: InvoiceUpload, sha256: str, now: datetime
+) -> InvoiceRecord:
+    """Perception's reading -> the domain record (only called when it is an invoice)."""
+
+    def text(name: str) -> str | None:
+        value = reading.value(name)
+        return None if value is None or value == "" else str(value)
+
+    def fen(name: str) -> int | None:
+        value = reading.value(name)
+        return value if isinstance(value, int) else None
+
+    number = text("invoice_number")
+    assert number is not None
+    code = None if is_digital_number(number) else text("invoice_code")
+    issued: date | None = None
+    raw_date = text("issue_date")
+    if raw_date is not None:
+        with contextlib.suppress(ValueError):
+            issued = date.fromisoformat(raw_date)
+    invoice_type = text("invoice_type")
+    invoice = Invoice(
+        company_id=upload.company_id,
+        number=number,
+        code=code,
+        kind=kind_of(invoice_type, number),
+        invoice_type=invoice_type,
+        issue_date=issued,
+        amount_excl_tax_fen=fen("amount_excl_tax"),
+        tax_fen=fen("tax"),
+        amount_total_fen=fen("amount_total"),
+        buyer_name=text("buyer_name"),
+        buyer_tax_id=text("buyer_tax_id"),
+        seller_name=text("seller_name"),
+        seller_tax_id=text("seller_tax_id"),
+        check_code=text("check_code"),
+        image_sha256=sha256,
+        uploaded_by=upload.contact_id or 0,
+        uploaded_at=upload.created_at,
+    )
+    facts = facts_from_reading(reading)
+    return InvoiceRecord(
+        invoice=invoice,
+        uploader_name=upload.uploader_name,
+        sources={_FIELD_NAMES[k]: v.source for k, v in reading.fields.items() if k in _FIELD_NAMES},
+        confidence={
+            _FIELD_NAMES[k]: float(v.confidence)
+            for k, v in reading.fields.items()
+            if k in _FIELD_NAMES
+        },
+        capital_amount_fen=reading.capital_amount_fen,
+        qr_vs_ocr=dict(facts.qr_vs_ocr),
+        checks=tuple(run_checks(facts, now)),
+        upload_id=upload.id,
+    )
+
+
+def _download_failure(exc: WeChatError) -> str:
+    if exc.errcode == 40007:
+        return "media_expired"
+    if exc.errcode is None and "over" in exc.errmsg:
+        return "too_large"
+    return "download_failed"
+
+
+@dataclass
+class InvoiceWorker:
+    sessions: async_sessionmaker[AsyncSession]
+    media: MediaSource
+    reader: InvoiceReader | None
+    blobs: BlobStore
+    clock: Clock
+    policy: WorkerPolicy = field(default_factory=WorkerPolicy)
+    on_notice: Callable[[], None] | None = None  # pokes the outbox sender
+    stats: WorkerStats = field(default_factory=WorkerStats)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _stopping: bool = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def poke(self) -> None:
+        """An upload was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="invoice-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.policy.stop_grace_s)
+        except TimeoutError:
+            # Mid-read: leave the lease to expire; the next start reads the photo again.
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("invoice worker round failed")
+                busy = 0
+            if busy or self._stopping:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+
+    async def run_once(self) -> int:
+        """Lease and settle one batch of due uploads; how many were taken."""
+        async with SqlUnitOfWork(self.sessions) as uow:
+            claimed = await uow.invoices.claim_due(
+                self.clock.now(), self.policy.batch, timedelta(seconds=self.policy.lease_s)
+            )
+            await uow.commit()
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.policy.concurrency)
+
+        async def one(upload: InvoiceUpload) -> None:
+            async with gate:
+                try:
+                    await self.process(upload)
+                except Exception:
+                    log.exception("upload %s failed unexpectedly", upload.id)
+                    await self._retry(upload, "internal", "unexpected error")
+
+        await asyncio.gather(*(one(u) for u in claimed))
+        return len(claimed)
+
+    # -- one upload ------------------------------------------------------------------------
+
+    async def process(self, upload: InvoiceUpload) -> None:
+        try:
+            media = await self.media.download_media(upload.media_id)
+        except WeChatError as exc:
+            if exc.retryable:
+                await self._retry(upload, "download", str(exc))
+            else:
+                await self._fail(upload, _download_failure(exc), str(exc))
+            return
+        data = media.content
+        try:
+            check_size(data)
+            sniff(data)
+        except ImageRejected as exc:
+            await self._fail(upload, exc.reason, exc.detail)
+            return
+        sha = await asyncio.to_thread(self.blobs.put, data)
+        async with SqlUnitOfWork(self.sessions) as uow:
+            same = await uow.invoices.by_image(upload.company_id, sha)
+        if same is not None:
+            await self._duplicate(upload, sha, same, same_image=True)
+            return
+        if self.reader is None:
+            await self._retry(upload, "reader", "OCR is switched off (INVOICE_WORKERS=0)")
+            return
+        try:
+            reading = await self.reader.read(data)
+        except ImageRejected as exc:
+            await self._fail(upload, exc.reason, exc.detail, sha)
+            return
+        except Exception as exc:  # the reading process died: the pool restarts it
+            log.warning("reading upload %s failed: %r", upload.id, exc)
+            await self._retry(upload, "reader", repr(exc), final_reason="reader_failed")
+            return
+        if not reading.is_invoice:
+            await self._fail(upload, "not_invoice", "", sha)
+            return
+        if not reading.value("invoice_number"):
+            await self._fail(upload, "no_number", "", sha)
+            return
+        await self._store(upload, sha, record_from_reading(reading, upload, sha, self.clock.now()))
+
+    async def _store(self, upload: InvoiceUpload, sha: str, record: InvoiceRecord) -> None:
+        now = self.clock.now()
+        async with SqlUnitOfWork(self.sessions) as uow:
+            repo = uow.invoices
+            stored = None
+            if await repo.by_key(upload.company_id, record.invoice.key) is None:
+                stored = await repo.add_invoice(record, upload.firm_id)
+            if stored is None:  # the same invoice from another photo (or a racing worker)
+                original = await repo.by_key(upload.company_id, record.invoice.key)
+                assert original is not None
+                await uow.rollback()
+                await self._duplicate(upload, sha, original, same_image=False)
+                return
+            if not await repo.settle_upload(
+                upload, UploadStatus.READ, now, sha256=sha, invoice_id=stored.id
+            ):
+                return  # our lease ran out and another worker has it: leave it to them
+            total = yuan(stored.invoice.amount_total_fen)
+            await uow.outbox.add(
+                Notice(
+                    upload.openid,
+                    "invoice_read",
+                    render_read(stored, upload.seq),
+                    template_fields={
+                        "keyword1": "发票识别结果",
+                        "keyword2": f"发票号码 {stored.invoice.number}，价税合计 {total}",
+                    },
+                    dedup_key=f"invoice_upload:{upload.id}",
+                ),
+                now,
+            )
+            await uow.commit()
+        self.stats.read += 1
+        self._notify()
+
+    async def _duplicate(
+        self, upload: InvoiceUpload, sha: str, original: InvoiceRecord, same_image: bool
+    ) -> None:
+        now = self.clock.now()
+        async with SqlUnitOfWork(self.sessions) as uow:
+            if not await uow.invoices.settle_upload(
+                upload, UploadStatus.DUPLICATE, now, sha256=sha, invoice_id=original.id
+            ):
+                return
+            await uow.outbox.add(
+                Notice(
+                    upload.openid,
+                    "invoice_duplicate",
+                    render_duplicate(original, upload.seq, same_image),
+                    template_fields={
+                        "keyword1": "发票重复提醒",
+                        "keyword2": f"发票号码 {original.invoice.number}",
+                    },
+                    dedup_key=f"invoice_upload:{upload.id}",
+                ),
+                now,
+            )
+            await uow.commit()
+        self.stats.duplicates += 1
+        self._notify()
+
+    async def _fail(
+        self, upload: InvoiceUpload, reason: str, detail: str, sha: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        async with SqlUnitOfWork(self.sessions) as uow:
+            if not await uow.invoices.settle_upload(
+                upload, UploadStatus.FAILED, now, sha256=sha, error=reason, detail=detail
+            ):
+                return
+            await uow.outbox.add(
+                Notice(
+                    upload.openid,
+                    "invoice_failed",
+                    render_failed(reason, upload.seq),
+                    template_fields={"keyword1": "发票未能识别", "keyword2": f"第{upload.seq}张"},
+                    dedup_key=f"invoice_upload:{upload.id}",
+                ),
+                now,
+            )
+            await uow.commit()
+        self.stats.failed += 1
+        self._notify()
+
+    async def _retry(
+        self, upload: InvoiceUpload, stage: str, detail: str, final_reason: str = "download_failed"
+    ) -> None:
+        """Try again later with exponential backoff; after `max_attempts`, give up kindly."""
+        if upload.attempts >= self.policy.max_attempts:
+            await self._fail(upload, final_reason, f"{stage}: {detail}")
+            return
+        delay = min(
+            self.policy.backoff_cap_s, self.policy.backoff_base_s * 2 ** (upload.attempts - 1)
+        )
+        now = self.clock.now()
+        async with SqlUnitOfWork(self.sessions) as uow:
+            if await uow.invoices.settle_upload(
+                upload,
+                UploadStatus.PENDING,
+                now,
+                error=stage,
+                detail=detail,
+                next_attempt_at=now + timedelta(seconds=delay),
+            ):
+                await uow.commit()
+        self.stats.retried += 1
+
+    def _notify(self) -> None:
+        if self.on_notice is not None:
+            self.on_notice()
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+WORKER = web.AppKey("invoice_worker", InvoiceWorker)
+# Tests set these before the app starts: a shared warmed pool (or a stand-in), a fast policy.
+READER: web.AppKey[InvoiceReader] = web.AppKey("invoice_reader")
+WORKER_POLICY = web.AppKey("invoice_worker_policy", WorkerPolicy)
+
+
+async def invoice_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The reader pool and the worker; appended after the outbound ctx (needs its client).
+
+    A pool given under `READER` is used and left open. Otherwise `INVOICE_WORKERS` processes
+    are spawned (0: no OCR here); they are warmed at start in production, and on the first
+    photo in sandbox mode so tests and demos don't pay for models they never use.
+    """
+    from bot.outbound import SENDER, WECHAT
+
+    settings = app[SETTINGS]
+    reader: InvoiceReader | None = app.get(READER)
+    pool = None
+    warming: asyncio.Task[None] | None = None
+    if reader is None and settings.invoice_workers > 0:
+        from nlu.invoice.pool import InvoiceReaderPool
+
+        pool = InvoiceReaderPool(workers=settings.invoice_workers)
+        reader = pool
+        if not settings.sandbox:
+            warming = asyncio.create_task(pool.start(), name="invoice-pool-warm-up")
+    sender = app.get(SENDER)
+    worker = InvoiceWorker(
+        sessions=app[SESSIONS],
+        media=app[WECHAT],
+        reader=reader,
+        blobs=BlobStore(Path(settings.data_dir) / "media"),
+        clock=app[CLOCK],
+        policy=app.get(WORKER_POLICY) or WorkerPolicy(),
+        on_notice=sender.poke if sender is not None else None,
+    )
+    app[WORKER] = worker
+    app[SERVICES]["invoice_worker"] = worker
+    pipeline = app[PIPELINE]
+    previous = pipeline.on_late
+
+    def poke_after_turn() -> None:
+        if previous is not None:
+            previous()
+        worker.poke()
+
+    pipeline.on_late = poke_after_turn
+    worker.start()
+    try:
+        yield
+    finally:
+        pipeline.on_late = previous
+        await worker.stop()
+        if warming is not None and not warming.done():
+            warming.cancel()
+            await asyncio.gather(warming, return_exceptions=True)
+        if pool is not None:
+            await pool.close()
