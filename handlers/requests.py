@@ -81,6 +81,9 @@ YES_WORDS = frozenset(
     }
 )
 EDIT_WORDS = frozenset({"edit", "修改", "改", "改一下", "不对", "重新填", "重填", "要改"})
+# Short, clear requests for something else ("查进度") are not a description: say how to get out.
+DIGRESSIONS = frozenset({"check_progress", "contact_accountant", "complain", "help"})
+DIGRESSION_MAX_CHARS = 10
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -151,6 +154,12 @@ class RaiseRequestForm(PhotoForm):
         text = str(value).strip()
         if len(_MEANINGFUL.findall(text)) < 2:
             raise Invalid("没太看明白，请用一两句话说说具体要办什么。")
+        if len(text) <= DIGRESSION_MAX_CHARS and not turn.message.menu_id:
+            parsed = await turn.understand()
+            if parsed.intent in DIGRESSIONS and parsed.confidence >= 0.9:
+                raise Invalid(
+                    "您正在提交新业务。如果想先做别的，请回复“取消”退出，再告诉我您的需要。"
+                )
         return text[:500]
 
     async def validate_urgency(self, value: Any, turn: Turn) -> str:

@@ -179,3 +179,10 @@ async def test_client_cancel_of_escalated_request_tells_admins(o: Office) -> Non
     await dispatch.scan(o.uow, NOW + timedelta(minutes=62), policy)
     assert "已为您撤销" in await o.say("o_chen", "撤销 R1001")
     assert o.told("o_admin", "request_cancelled")
+
+
+async def test_a_short_command_is_not_taken_as_the_description(o: Office) -> None:
+    await o.say("o_chen", "我想办个营业执照")
+    assert "取消" in await o.say("o_chen", "查进度")
+    assert "description" not in o.convs["o_chen"].slots
+    assert "加急" in await o.say("o_chen", "新公司注册，需要查进度表格")
