@@ -271,9 +271,13 @@ def _code_and_number(lines: list[Line], out: Extraction) -> None:
             line for line in lines if block_top - 7 * typical < line.y0 and line.y1 <= block_top
         ]
     else:
-        top = min(line.y0 for line in lines)
-        bottom = max(line.y1 for line in lines)
-        upper = [line for line in lines if line.y1 < top + 0.25 * (bottom - top)]
+        # No buyer block read: look beside the "No 12345678" number, if it was read.
+        numbered = [line for line in lines if re.match(r"^(?:No|NO|N0|№)", line.norm)]
+        upper = [
+            line
+            for line in lines
+            if any(abs(line.cy - anchor.cy) < 2 * anchor.height for anchor in numbered)
+        ]
     by_height = sorted(upper, key=lambda line: -line.height)
     for line in by_height:
         text = line.norm
