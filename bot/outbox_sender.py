@@ -16,7 +16,6 @@ crashed one leaves leases that expire, so another worker (or the next start) pic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -48,6 +47,8 @@ class OutboxPolicy:
     concurrency: int = 8
     lease_s: float = 120.0
     poll_s: float = 0.5
+    # After a poke, wait this long so that notices committed together go in one claim.
+    linger_s: float = 0.01
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 600.0
     max_attempts: int = 10
@@ -149,6 +150,8 @@ class OutboxSender:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before draining, so a poke that lands during the drain is not lost.
+            self._wake.clear()
             try:
                 claimed = await self.drain_once()
             except Exception:
@@ -158,9 +161,12 @@ class OutboxSender:
                 break
             if claimed >= self.policy.batch:
                 continue  # more may be due right away
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+            except TimeoutError:
+                continue
+            if self.policy.linger_s > 0 and not self._stopping:
+                await asyncio.sleep(self.policy.linger_s)
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it. Returns how many rows were claimed."""
