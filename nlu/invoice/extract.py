@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from nlu.invoice.capitals import looks_like_capitals, parse_capital_amount
 from nlu.invoice.layout import Line, normalise, right_of, same_row
-from nlu.invoice.qr import QR_TYPE_NAMES, yuan_to_fen
+from nlu.invoice.qr_payload import QR_TYPE_NAMES, yuan_to_fen
 from nlu.invoice.taxid import repair_tax_id
 
 INVOICE_TYPES: tuple[str, ...] = (

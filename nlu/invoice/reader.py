@@ -19,7 +19,8 @@ from nlu.invoice.extract import Extraction, extract_fields, title_fragments, wan
 from nlu.invoice.intake import load_image
 from nlu.invoice.layout import Line, normalise, right_of
 from nlu.invoice.ocr import Crop, OcrEngine
-from nlu.invoice.qr import QrHit, QrPayload, read_invoice_qr
+from nlu.invoice.qr import QrHit, read_invoice_qr
+from nlu.invoice.qr_payload import QrPayload
 from nlu.invoice.reading import FieldValue, InvoiceReading
 
 # Long lines are first recognised only this many heights from their left end (the label).

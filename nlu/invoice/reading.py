@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nlu.invoice.qr import QrPayload
+from nlu.invoice.qr_payload import QrPayload
 
 Source = Literal["qr", "ocr"]
 

@@ -26,3 +26,26 @@ async def test_pool_reads_and_refuses_off_the_event_loop(invoices_dir: Path) -> 
         assert rss and all(0 < r < 500 * 2**20 for r in rss)
     finally:
         await pool.close()
+
+
+async def test_reading_never_blocks_the_event_loop(invoices_dir: Path) -> None:
+    import asyncio
+    import time
+
+    pool = InvoiceReaderPool(workers=1, threads=1)
+    await pool.start()
+    try:
+        gaps: list[float] = []
+        reading = asyncio.ensure_future(
+            pool.read((invoices_dir / "synthetic_digital_0.png").read_bytes())
+        )
+        last = time.perf_counter()
+        while not reading.done():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+        assert (await reading).is_invoice
+        assert max(gaps) < 0.25  # the loop kept ticking while OCR ran
+    finally:
+        await pool.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlu.invoice.qr import parse_qr_payload, yuan_to_fen
+from nlu.invoice.qr_payload import parse_qr_payload, yuan_to_fen
 
 
 def test_classic_e_invoice_payload() -> None:
