@@ -175,6 +175,8 @@ def _invoice_type(lines: list[Line], out: Extraction) -> None:
 
 def title_fragments(lines: list[Line]) -> list[Line]:
     """Pieces of the title row ("增值" ... "发票"), for a re-read when a stamp split it."""
+    if not lines:
+        return []
     top = min(line.y0 for line in lines)
     bottom = max(line.y1 for line in lines)
     band = top + 0.4 * (bottom - top)

@@ -88,3 +88,22 @@ def test_a_photo_of_no_invoice_is_not_an_invoice(reader: InvoiceReader) -> None:
     image.save(buffer, format="JPEG")
     reading = reader.read(buffer.getvalue())
     assert not reading.is_invoice
+
+
+@pytest.mark.parametrize(
+    ("size", "colour", "fmt"),
+    [
+        ((1, 1), "white", "PNG"),
+        ((3000, 6), "black", "PNG"),
+        ((64, 64), "red", "GIF"),
+        ((400, 300), "white", "JPEG"),
+    ],
+)
+def test_degenerate_images_are_read_without_crashing(
+    reader: InvoiceReader, size: tuple[int, int], colour: str, fmt: str
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=fmt)
+    reading = reader.read(buffer.getvalue())
+    assert not reading.is_invoice
+    assert reading.value("invoice_number") is None
