@@ -203,19 +203,20 @@ class OutboxSender:
 
     async def _deliver(self, claim: ClaimedNotice, window_open: bool) -> str:
         """Send one notice and record the outcome: "sent", "retry" or "failed"."""
-        channel: str | None = None
+        tried: list[str] = []  # channels attempted, for the record when it fails
         try:
-            channel = await self._send(claim.notice, window_open)
+            channel = await self._send(claim.notice, window_open, tried)
         except NoChannel as exc:
             await self._outcomes.record(claim, self.queue.failed_values(None, f"no_channel: {exc}"))
             self.stats.failed += 1
             log.warning("outbox #%s to %s: no channel (%s)", claim.id, claim.notice.recipient, exc)
             return "failed"
         except WeChatError as exc:
-            return await self._record_error(claim, exc)
+            return await self._record_error(claim, exc, tried)
         except Exception as exc:  # a bug must not wedge the queue: retry later, loudly
             log.exception("outbox #%s: unexpected failure", claim.id)
-            return await self._record_error(claim, WeChatError(None, repr(exc), retryable=True))
+            error = WeChatError(None, repr(exc), retryable=True)
+            return await self._record_error(claim, error, tried)
         now = self.clock.now()
         await self._outcomes.record(claim, self.queue.sent_values(channel, now))
         self.stats.sent += 1
@@ -224,23 +225,27 @@ class OutboxSender:
             self.on_delivered(claim, channel, now)
         return "sent"
 
-    async def _record_error(self, claim: ClaimedNotice, exc: WeChatError) -> str:
+    async def _record_error(self, claim: ClaimedNotice, exc: WeChatError, tried: list[str]) -> str:
+        channel = tried[-1] if tried else None
         error = f"{exc.errcode}: {exc.errmsg}" if exc.errcode is not None else exc.errmsg
         if exc.retryable and claim.attempts < self.policy.max_attempts:
             delay = backoff(claim.attempts, self.policy)
             at = self.clock.now() + timedelta(seconds=delay)
-            await self._outcomes.record(claim, self.queue.retry_values(at, exc.errcode, error))
+            await self._outcomes.record(
+                claim, self.queue.retry_values(at, exc.errcode, error, channel)
+            )
             self.stats.retried += 1
             log.info("outbox #%s: %s; retry %d in %.1fs", claim.id, error, claim.attempts, delay)
             return "retry"
-        await self._outcomes.record(claim, self.queue.failed_values(exc.errcode, error))
+        await self._outcomes.record(claim, self.queue.failed_values(exc.errcode, error, channel))
         self.stats.failed += 1
         log.warning("outbox #%s to %s failed: %s", claim.id, claim.notice.recipient, error)
         return "failed"
 
-    async def _send(self, notice: Notice, window_open: bool) -> str:
+    async def _send(self, notice: Notice, window_open: bool, tried: list[str]) -> str:
         template = self.templates.for_kind(notice.kind)
         if window_open:
+            tried.append("custom")
             try:
                 await self._send_custom(notice)
                 return "custom"
@@ -253,6 +258,7 @@ class OutboxSender:
         if template is None:
             reason = "48-hour window closed" if not window_open else "客服 refused"
             raise NoChannel(f"{reason} and no template for kind {notice.kind!r}")
+        tried.append("template")
         await self.client.send_template(
             notice.recipient,
             template.template_id,

@@ -174,17 +174,27 @@ class SqlOutboxQueue:
         }
 
     @staticmethod
-    def retry_values(next_attempt_at: datetime, errcode: int | None, error: str) -> dict[str, Any]:
+    def retry_values(
+        next_attempt_at: datetime, errcode: int | None, error: str, channel: str | None = None
+    ) -> dict[str, Any]:
         return {
             "status": "pending",
             "next_attempt_at": next_attempt_at,
             "errcode": errcode,
             "last_error": error[:2000],
+            "channel": channel,
         }
 
     @staticmethod
-    def failed_values(errcode: int | None, error: str) -> dict[str, Any]:
-        return {"status": "failed", "errcode": errcode, "last_error": error[:2000]}
+    def failed_values(
+        errcode: int | None, error: str, channel: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "status": "failed",
+            "errcode": errcode,
+            "last_error": error[:2000],
+            "channel": channel,
+        }
 
     async def mark_sent(self, claim: ClaimedNotice, channel: str, now: datetime) -> bool:
         return await self._finish(

@@ -151,7 +151,12 @@ async def test_unsubscribed_user_fails_with_43004_recorded(sqlite_url: str, tmp_
         await chat.send_event("o_chen", "unsubscribe")
         await queue(chat, Notice("o_chen", "progress_added", "您的业务已办结"))
         [row] = await settled(chat, 1)
-        assert (row.status, row.errcode, row.attempts) == ("failed", 43004, 1)
+        assert (row.status, row.channel, row.errcode, row.attempts) == (
+            "failed",
+            "custom",
+            43004,
+            1,
+        )
         assert await chat.outbox_json("o_chen") == []
 
 
@@ -267,3 +272,42 @@ async def test_two_workers_draining_together_never_send_a_row_twice(
         for u in USERS:
             assert sorted(texts(chat, u)) == sorted(f"{u}-{i}" for i in range(15))
         assert chat.sender.stats.sent + other.stats.sent == 60
+
+
+async def test_wechat_closing_the_window_first_falls_back_to_the_template(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The app thinks the window is open, WeChat disagrees (45015): the template goes instead."""
+    from bot.sandbox.users import UserState
+
+    async with running_sandbox(make_settings(sqlite_url, tmp_path), templates=TEMPLATES) as chat:
+        await chat.say("o_chen", "你好")
+
+        async def window_long_closed(openid: str) -> UserState:
+            return UserState(True, True, datetime.now(UTC) - timedelta(days=3))
+
+        chat.emulator.users = window_long_closed
+        await queue(chat, Notice("o_chen", "progress_added", "进度"))
+        [row] = await settled(chat, 1)
+        assert (row.status, row.channel) == ("sent", "template")
+        assert [i["kind"] for i in await chat.outbox_json("o_chen")] == ["template"]
+
+
+async def test_a_template_id_wechat_does_not_know_is_recorded_as_40037(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    wrong = StaticTemplateBook({"progress_added": Template("TM_typo", "进度")})
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    settings = make_settings(sqlite_url, tmp_path)
+    async with running_sandbox(settings, clock=clock, templates=TEMPLATES) as chat:
+        await chat.say("o_chen", "你好")
+        clock.advance(hours=49)
+        chat.sender.templates = wrong  # the firm saved a template id its account doesn't own
+        await queue(chat, Notice("o_chen", "progress_added", "进度"))
+        [row] = await settled(chat, 1)
+        assert (row.status, row.channel, row.errcode, row.attempts) == (
+            "failed",
+            "template",
+            40037,
+            1,
+        )
