@@ -109,26 +109,55 @@ def fit(job: TrainingJob) -> ModelArrays:
     )
 
 
-def fit_in_child(job: TrainingJob, timeout: float = 120.0) -> ModelArrays:
-    """Run `fit` in `python -m nlu.train_worker`: job pickled to stdin, arrays back on stdout."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    done = subprocess.run(
-        [sys.executable, "-m", "nlu.train_worker"],
-        input=pickle.dumps(job),
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise subprocess.SubprocessError(f"exit {done.returncode}: {' '.join(tail)}")
-    arrays = pickle.loads(done.stdout)  # our own child's output, not user input
-    if not isinstance(arrays, ModelArrays):
-        raise subprocess.SubprocessError("training child returned something else")
-    return arrays
+class TrainingChild:
+    """`python -m nlu.train_worker`, started before the training texts are ready.
+
+    The child's imports (numpy, jieba, scikit-learn: about a second) overlap with the parent's
+    preparation; the job then goes in pickled on stdin and the arrays come back on stdout.
+    """
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "nlu.train_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        # We write and close stdin ourselves; `communicate` must only collect the output.
+        self._stdin, self._process.stdin = self._process.stdin, None
+
+    def send(self, job: TrainingJob) -> None:
+        assert self._stdin is not None
+        try:
+            self._stdin.write(pickle.dumps(job))
+            self._stdin.close()
+        except BrokenPipeError:
+            pass  # the child died; `result` reports why
+
+    def result(self, timeout: float = 120.0) -> ModelArrays:
+        try:
+            out, err = self._process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        if self._process.returncode != 0:
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise subprocess.SubprocessError(f"exit {self._process.returncode}: {' '.join(tail)}")
+        arrays = pickle.loads(out)  # our own child's output, not user input
+        if not isinstance(arrays, ModelArrays):
+            raise subprocess.SubprocessError("training child returned something else")
+        return arrays
+
+    def kill(self) -> None:
+        if self._stdin is not None and not self._stdin.closed:
+            self._stdin.close()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
 
 
 class IntentClassifier:
@@ -157,20 +186,26 @@ class IntentClassifier:
         labels: Sequence[str],
         words: Sequence[str] = (),
         c: float | None = None,
-        in_process: bool = False,
+        *,
+        child: TrainingChild | None = None,
     ) -> IntentClassifier:
-        """Fit on `texts`; `words` are domain words for the tokenizer (same in child and here)."""
+        """Fit on `texts`, in `child` if given (else in this process); `words` are domain words
+        for the tokenizer, the same in the child and here."""
         job = TrainingJob(tuple(texts), tuple(labels), tuple(words), C if c is None else c)
         arrays: ModelArrays | None = None
-        if not in_process:
+        tokenizer: jieba.Tokenizer | None = None
+        if child is not None:
             try:
-                arrays = fit_in_child(job)
+                child.send(job)
+                tokenizer = make_tokenizer(words)  # while the child fits
+                arrays = child.result()
             except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
                 log.warning("NLU training subprocess failed (%s); training in-process", exc)
+                child.kill()
         if arrays is None:
             arrays = fit(job)
         return cls(
-            FeatureExtractor(make_tokenizer(words)),
+            FeatureExtractor(tokenizer or make_tokenizer(words)),
             arrays.vocabulary,
             arrays.idf,
             arrays.coef,

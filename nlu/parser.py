@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from nlu import intents as names
-from nlu.classifier import IntentClassifier
+from nlu.classifier import IntentClassifier, TrainingChild
 from nlu.entities import MAX_CHARS, EntityExtractor
 from nlu.textnorm import has_content, normalise
 from nlu.training_data import DATA_DIR, TrainingData, load_dir
@@ -69,15 +69,28 @@ class EmbeddedParser:
         in_process: bool = False,
     ) -> None:
         started = time.perf_counter()
-        self.threshold = threshold
-        self._extractor = EntityExtractor(data)
-        words = [w for values in data.lookups.values() for w in values]
-        words += [w for values in data.synonyms.values() for w in values]
-        words += list(data.synonyms)
-        texts = [self._features_text(ex.text) for ex in data.examples]
-        self._classifier = IntentClassifier.train(
-            texts, [ex.intent for ex in data.examples], words, in_process=in_process
-        )
+        child: TrainingChild | None = None
+        if not in_process:
+            try:
+                child = TrainingChild()
+            except OSError as exc:
+                log.warning(
+                    "cannot start the NLU training subprocess (%s); training in-process", exc
+                )
+        try:
+            self.threshold = threshold
+            self._extractor = EntityExtractor(data)
+            words = [w for values in data.lookups.values() for w in values]
+            words += [w for values in data.synonyms.values() for w in values]
+            words += list(data.synonyms)
+            texts = [self._features_text(ex.text) for ex in data.examples]
+            self._classifier = IntentClassifier.train(
+                texts, [ex.intent for ex in data.examples], words, child=child
+            )
+        except BaseException:
+            if child is not None:
+                child.kill()
+            raise
         self.training_seconds = time.perf_counter() - started
         log.info(
             "embedded NLU trained on %d examples, %d intents in %.2f s",

@@ -9,6 +9,10 @@ from __future__ import annotations
 import pickle
 import sys
 
+# Imported before the job arrives: this is the slow part the parent overlaps with its own work.
+import sklearn.feature_extraction.text
+import sklearn.linear_model  # noqa: F401
+
 from nlu.classifier import fit
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from nlu import intents as names
+from nlu.classifier import TrainingChild
 from nlu.parser import EmbeddedParser, Parser, build_parser
 from nlu.types import Entity, ParseResult
 
@@ -151,3 +157,37 @@ def test_in_process_training_gives_the_same_model(parser: EmbeddedParser) -> Non
         here, there = local.parse_sync(text, TODAY), parser.parse_sync(text, TODAY)
         assert here.intent == there.intent
         assert here.confidence == pytest.approx(there.confidence, abs=1e-6)
+
+
+def test_training_keeps_scikit_learn_out_of_the_parsing_process() -> None:
+    root = Path(__file__).resolve().parents[3]
+    script = (
+        "import sys\n"
+        "from nlu.parser import build_parser\n"
+        "p = build_parser('embedded', '')\n"
+        "assert p.parse_sync('给个差评').intent == 'rate_accountant'\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.decode().strip() == "[]"
+
+
+def test_a_failing_training_child_falls_back_to_in_process_training(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: TrainingChild, timeout: float = 0) -> None:
+        self.kill()
+        raise subprocess.SubprocessError("exit 1: MemoryError")
+
+    monkeypatch.setattr(TrainingChild, "result", broken)
+    caplog.set_level(logging.WARNING, logger="nlu.classifier")
+    fallback_trained = EmbeddedParser.train()
+    assert fallback_trained.parse_sync("给个差评", TODAY).intent == names.RATE_ACCOUNTANT
+    assert any("training in-process" in r.getMessage() for r in caplog.records)
