@@ -11,6 +11,7 @@ RASA_PORT ?= 5005
 RASA_LOCAL_URL := http://127.0.0.1:$(RASA_PORT)
 NLU_MODEL := nlu/models/nlu.tar.gz
 NLU_TEST_FILE := nlu/tests/heldout.yml
+NLU_TEST_FILES := nlu/tests/heldout.yml nlu/tests/heldout_b.yml
 # Rasa 3.6 needs Python 3.10 (it pins SQLAlchemy 1.4 and TensorFlow 2.12). Prefer a pyenv
 # install over the pyenv shim, which refuses to run when 3.10 is not the selected version.
 PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
@@ -52,13 +53,20 @@ test-rasa: $(STAMP) $(NLU_MODEL)
 	echo "Rasa is up after $$i s"; \
 	status=0; \
 	RASA_URL=$(RASA_LOCAL_URL) $(BIN)/pytest -m rasa -q -p no:cacheprovider tests/integration/nlu || status=1; \
-	RASA_URL=$(RASA_LOCAL_URL) $(BIN)/yunkuaiji nlu eval $(NLU_TEST_FILE) --backend rasa \
-		--rasa-url $(RASA_LOCAL_URL) > var/nlu-eval-rasa.json || status=1; \
-	cat var/nlu-eval-rasa.json; \
+	for f in $(NLU_TEST_FILES); do \
+		out=var/nlu-eval-rasa-$$(basename $$f .yml).json; \
+		$(BIN)/yunkuaiji nlu eval $$f --backend rasa --rasa-url $(RASA_LOCAL_URL) > $$out || status=1; \
+		cat $$out; \
+	done; \
 	exit $$status
 
 nlu-eval: $(STAMP)
-	$(BIN)/yunkuaiji nlu eval $(NLU_TEST_FILE) --backend embedded
+	@mkdir -p var
+	@for f in $(NLU_TEST_FILES); do \
+		out=var/nlu-eval-embedded-$$(basename $$f .yml).json; \
+		$(BIN)/yunkuaiji nlu eval $$f --backend embedded > $$out || exit 1; \
+		cat $$out; \
+	done
 
 nlu-bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
