@@ -17,7 +17,13 @@ from bot.jobs import run_dispatch_scan
 from domain.clock import FixedClock
 from storage.tables.messaging import OutboxRow
 from tests.support.harness import Chat, make_settings, running_chat
-from tests.support.stories import LifecycleNLU, StoryPeople, request_story, seed_story_people
+from tests.support.stories import (
+    LifecycleNLU,
+    StoryPeople,
+    mixed_load,
+    request_story,
+    seed_story_people,
+)
 
 # Monday 10:00 in Shanghai: inside working hours.
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -289,3 +295,12 @@ async def test_twenty_staff_race_through_the_webhook(db_url: str, tmp_path: Path
         assert sum(1 for r in replies if r and "抢单成功" in r) == 1
         assert sum(1 for r in replies if r and "手慢了一步" in r) == 19
         assert len(await w.told(w.client, "task_claimed")) == 1
+
+
+async def test_mixed_load_of_whole_stories_runs_clean(sqlite_url: str, tmp_path: Path) -> None:
+    settings = make_settings(sqlite_url, tmp_path)
+    people = await seed_story_people(sqlite_url, settings.wechat_appid, clients=4, staff=3)
+    async with running_chat(settings, nlu=LifecycleNLU()) as chat:
+        report = await mixed_load(chat, people, stories=8, concurrency=4)
+    assert report.failures == 0 and report.stories == 8 and report.turns == 8 * 12
+    assert report.to_json()["p99_ms"] >= report.to_json()["p50_ms"] > 0

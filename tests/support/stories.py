@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.identity import InviteKind
 from domain.requests import REQUEST_TYPES
@@ -249,3 +249,70 @@ async def request_story(
         await say(client, "跳过", menu_id="answer:跳过"), "评价", step="rate comment"
     )
     return StoryResult(number, winner, len(latencies), latencies, replies)
+
+
+# --- a mixed load of whole stories ----------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    stories: int
+    failures: int
+    turns: int
+    seconds: float
+    latencies: list[float] = field(repr=False, default_factory=list)
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stories": self.stories,
+            "failures": self.failures,
+            "turns": self.turns,
+            "seconds": round(self.seconds, 3),
+            "turns_per_s": round(self.turns_per_s, 1),
+            "p50_ms": round(self.percentile(50) * 1000, 1),
+            "p99_ms": round(self.percentile(99) * 1000, 1),
+        }
+
+
+async def mixed_load(
+    chat: Sayer, people: StoryPeople, stories: int, concurrency: int = 8
+) -> LoadReport:
+    """Play `stories` whole stories, `concurrency` at a time: clients raising over several
+    turns, pairs of staff racing to claim, progress, completion, rating. A client plays one
+    story at a time (a conversation is sequential); staff are shared across stories."""
+    if not people.clients or len(people.staff) < 2:
+        raise ValueError("need at least one client and two staff")
+    client_locks = {c: asyncio.Lock() for c in people.clients}
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    failures = 0
+    turns = 0
+
+    async def one(i: int) -> None:
+        nonlocal failures, turns
+        client = people.clients[i % len(people.clients)]
+        first = i % len(people.staff)
+        pair = [people.staff[first], people.staff[(first + 1) % len(people.staff)]]
+        request_type = REQUEST_TYPES[i % 6]
+        async with gate, client_locks[client]:
+            try:
+                result = await request_story(chat, client, pair, request_type=request_type)
+            except StoryFailed:
+                failures += 1
+                return
+        latencies.extend(result.latencies)
+        turns += result.turns
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(stories)))
+    return LoadReport(stories, failures, turns, time.perf_counter() - started, latencies)
