@@ -185,7 +185,7 @@ class OutboxSender:
                 window = await self._window_open(items[0].notice.recipient)
                 held_back = False
                 for claim in items:
-                    if self._stopping or held_back:
+                    if self._stopping or held_back or self._lease_running_out(claim):
                         await self.queue.release(claim)
                         continue
                     # An earlier notice waiting for a retry holds back the later ones.
@@ -193,6 +193,12 @@ class OutboxSender:
 
         await asyncio.gather(*(one_user(items) for items in per_user.values()))
         return len(claims)
+
+    def _lease_running_out(self, claim: ClaimedNotice) -> bool:
+        """Don't start a send the lease may not cover: another worker could take the row over
+        mid-send and deliver it a second time."""
+        margin = timedelta(seconds=min(30.0, self.policy.lease_s / 4))
+        return self.clock.now() > claim.lease_until - margin
 
     # -- one notice ----------------------------------------------------------------------
 
