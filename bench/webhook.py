@@ -2,7 +2,7 @@
 
 1. baseline: a bare aiohttp + wechatpy decrypt-and-echo server (bench/baseline_server.py);
 2. full: `yunkuaiji serve` on a fresh SQLite file (dedup, identity, conversation, NLU, storage);
-3. mixed: clients and staff in multi-turn conversations (when the lifecycle story driver exists).
+3. mixed: whole request stories, clients and staff in multi-turn conversations (bench/stories.py).
 
 Each load is 50 concurrent simulated WeChat users posting distinct encrypted text messages
 (unique MsgIds) for at least 10 s. Prints JSON lines with throughput, p50/p99 and errors, the
@@ -73,14 +73,15 @@ def emit(line: dict[str, Any]) -> None:
 
 def echo_step(account: str) -> Any:
     async def step(w: int, i: int) -> Any:
-        xml = text_xml(account, f"o_bench_{w}", f"{PHRASES[i % len(PHRASES)]} #{w}-{i}",
-                       msg_id=next_msg_id())
+        xml = text_xml(
+            account, f"o_bench_{w}", f"{PHRASES[i % len(PHRASES)]} #{w}-{i}", msg_id=next_msg_id()
+        )
         return xml, lambda reply: bool(reply and reply.get("Content"))
 
     return step
 
 
-async def main(seconds: float, concurrency: int) -> int:
+async def main(seconds: float, concurrency: int, stories: int) -> int:
     work = Path(tempfile.mkdtemp(prefix="yk-bench-"))
     db = work / "bench.db"
     port_app, port_base = free_port(), free_port()
@@ -96,17 +97,28 @@ async def main(seconds: float, concurrency: int) -> int:
     subprocess.run([*exe, "demo"], env=env, check=True, capture_output=True)
     courier = Courier(SANDBOX_TOKEN, SANDBOX_APPID, SANDBOX_AES_KEY)
     results: dict[str, LoadResult] = {}
-    print(f"benchmark: {concurrency} concurrent users, {seconds:.0f} s per load, "
-          f"{os.cpu_count()} cores; logs in {work}", file=sys.stderr)
+    print(
+        f"benchmark: {concurrency} concurrent users, {seconds:.0f} s per load, "
+        f"{os.cpu_count()} cores; logs in {work}",
+        file=sys.stderr,
+    )
 
-    base_args = [sys.executable, "-m", "bench.baseline_server", str(port_base), SANDBOX_TOKEN,
-                 SANDBOX_APPID, SANDBOX_AES_KEY]
+    base_args = [
+        sys.executable,
+        "-m",
+        "bench.baseline_server",
+        str(port_base),
+        SANDBOX_TOKEN,
+        SANDBOX_APPID,
+        SANDBOX_AES_KEY,
+    ]
     with process(base_args, env, work / "baseline.log"):
         url = f"http://127.0.0.1:{port_base}/wechat"
         await wait_ready(url)
         await run_load("warmup", url, courier, echo_step(courier.account), concurrency, 2, False)
         results["baseline"] = await run_load(
-            "baseline", url, courier, echo_step(courier.account), concurrency, seconds)
+            "baseline", url, courier, echo_step(courier.account), concurrency, seconds
+        )
     emit(results["baseline"].summary())
 
     with process([*exe, "serve"], env, work / "serve.log"):
@@ -115,20 +127,21 @@ async def main(seconds: float, concurrency: int) -> int:
         await run_load("warmup", url, courier, echo_step(courier.account), concurrency, 2, False)
         before = count_inbound(db)
         results["full"] = await run_load(
-            "full", url, courier, echo_step(courier.account), concurrency, seconds)
+            "full", url, courier, echo_step(courier.account), concurrency, seconds
+        )
         await asyncio.sleep(0.5)
         stored = count_inbound(db) - before
     full = results["full"].summary()
     full["stored_rows"] = stored
     full["one_row_per_message"] = stored == results["full"].sent
-    full["ratio_to_baseline"] = round(results["full"].throughput / results["baseline"].throughput, 3)
+    full["ratio_to_baseline"] = round(
+        results["full"].throughput / results["baseline"].throughput, 3
+    )
     emit(full)
 
-    mixed = await run_mixed(exe, env, db, port_app, courier, seconds, concurrency)
-    if mixed is not None:
-        summary = mixed.summary()
-        summary["ratio_to_baseline"] = round(mixed.throughput / results["baseline"].throughput, 3)
-        emit(summary)
+    mixed = await run_mixed(exe, env, db, port_app, courier, stories, concurrency)
+    mixed["ratio_to_baseline"] = round(mixed["turns_per_s"] / results["baseline"].throughput, 3)
+    emit(mixed)
 
     ok = (
         full["ratio_to_baseline"] >= 0.5
@@ -136,8 +149,7 @@ async def main(seconds: float, concurrency: int) -> int:
         and full["errors"] == 0
         and full["one_row_per_message"]
     )
-    emit({"target": "full >= 0.5x baseline, p99 < 100 ms, 0 errors, 1 row/message",
-          "met": ok})
+    emit({"target": "full >= 0.5x baseline, p99 < 100 ms, 0 errors, 1 row/message", "met": ok})
     return 0
 
 
@@ -146,23 +158,35 @@ def count_inbound(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM inbound_messages").fetchone()[0])
 
 
-async def run_mixed(exe: list[str], env: dict[str, str], db: Path, port: int, courier: Courier,
-                    seconds: float, concurrency: int) -> LoadResult | None:
-    try:
-        from bench.stories import mixed_step
-    except ModuleNotFoundError:
-        print("  mixed: skipped (no story driver yet)", file=sys.stderr)
-        return None
+async def run_mixed(
+    exe: list[str],
+    env: dict[str, str],
+    db: Path,
+    port: int,
+    courier: Courier,
+    stories: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    from bench.stories import run_mixed_stories
+
     with process([*exe, "serve"], env, db.parent / "serve-mixed.log"):
         await wait_ready(f"http://127.0.0.1:{port}/healthz")
         url = f"http://127.0.0.1:{port}/wechat"
-        step = await mixed_step(db, courier.account)
-        return await run_load("mixed", url, courier, step, concurrency, seconds)
+        print(
+            f"  mixed: {stories} whole request stories, {concurrency} at a time ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        report = await run_mixed_stories(
+            env["DATABASE_URL"], SANDBOX_APPID, url, courier, stories, concurrency
+        )
+    return {"name": "mixed", **report.to_json()}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--stories", type=int, default=300, help="whole stories in the mixed load")
     a = parser.parse_args()
-    sys.exit(asyncio.run(main(a.seconds, a.concurrency)))
+    sys.exit(asyncio.run(main(a.seconds, a.concurrency, a.stories)))
