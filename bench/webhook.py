@@ -41,8 +41,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_ready(url: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_ready(url: str, within: float = 90.0) -> None:
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError, OSError):
@@ -65,6 +65,12 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def prepare(exe: list[str], env: dict[str, str]) -> None:
+    """Migrate and load demo data before any load starts (blocking on purpose)."""
+    subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*exe, "demo"], env=env, check=True, capture_output=True)
 
 
 def emit(line: dict[str, Any]) -> None:
@@ -93,8 +99,7 @@ async def main(seconds: float, concurrency: int, stories: int) -> int:
         "DATA_DIR": str(work),
     }
     exe = [sys.executable, "-m", "bot.cli"]
-    subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*exe, "demo"], env=env, check=True, capture_output=True)
+    prepare(exe, env)
     courier = Courier(SANDBOX_TOKEN, SANDBOX_APPID, SANDBOX_AES_KEY)
     results: dict[str, LoadResult] = {}
     print(
