@@ -243,3 +243,37 @@ class SqlOutboxQueue:
                 select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
             )
             return {status: int(n) for status, n in rows.all()}
+
+    async def failures(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest notices that gave up, with why (for operators)."""
+        async with self._sessions() as s:
+            rs = await s.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.status == "failed")
+                .order_by(OutboxRow.id.desc())
+                .limit(limit)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "recipient": r.recipient,
+                    "kind": r.kind,
+                    "attempts": r.attempts,
+                    "channel": r.channel,
+                    "errcode": r.errcode,
+                    "last_error": r.last_error,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in rs
+            ]
+
+    async def requeue_failed(self, now: datetime, ids: Sequence[int] | None = None) -> int:
+        """Give failed notices another round of attempts (after fixing a template, say)."""
+        stmt = update(OutboxRow).where(OutboxRow.status == "failed")
+        if ids is not None:
+            stmt = stmt.where(OutboxRow.id.in_(list(ids)))
+        async with self._sessions() as s, s.begin():
+            result = await s.execute(
+                stmt.values(status="pending", attempts=0, next_attempt_at=now, lease_until=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
