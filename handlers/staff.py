@@ -242,7 +242,7 @@ async def assign_typed(turn: Turn) -> list[Reply]:
     m = ASSIGN_RE.fullmatch(turn.message.clean_text)
     assert m is not None
     number = normalise_number(m.group(1)) or m.group(1)
-    return await assign_to(turn, number, None, m.group(2))
+    return await assign_to(turn, number, None, m.group(2).strip("。.!！,，"))
 
 
 # --- stats ---------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ The bench calls, per simulated pair of people:
     people = await seed_story_people(database_url, appid, clients=50, staff=10)
     result = await request_story(chat, people.clients[i], people.staff[i % 10 : i % 10 + 2])
 
-`chat` needs only `async say(openid, text, *, menu_id=None) -> str | None` (the passive reply).
+`chat` needs only `async say(openid, text, *, menu_id=None) -> str | None` (the passive reply):
+the e2e `Chat` fits, and `CourierSayer(session, url, courier)` drives a server in another process.
+`mixed_load(chat, people, stories=200, concurrency=50)` plays many stories and reports turns/s,
+p50 and p99 (`LoadReport.to_json()`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import aiohttp
+
+from bot.sandbox.courier import Courier, text_xml
 from domain.identity import InviteKind
 from domain.requests import REQUEST_TYPES
 from nlu.types import Entity, ParseResult
@@ -31,6 +37,20 @@ NUMBER = re.compile(r"R\d{4,}")
 
 class Sayer(Protocol):
     async def say(self, openid: str, text: str, *, menu_id: str | None = None) -> str | None: ...
+
+
+class CourierSayer:
+    """A `Sayer` for a server in another process (the bench): signed, encrypted XML to `url`."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, courier: Courier) -> None:
+        self.session, self.url, self.courier = session, url, courier
+
+    async def say(self, openid: str, text: str, *, menu_id: str | None = None) -> str | None:
+        xml = text_xml(self.courier.account, openid, text, menu_id=menu_id)
+        status, reply, body = await self.courier.post(self.session, self.url, xml, openid)
+        if status != 200:
+            raise StoryFailed(f"HTTP {status}: {body[:200]}")
+        return reply.get("Content") if reply else None
 
 
 # --- a deterministic NLU for the lifecycle's words --------------------------------------------
