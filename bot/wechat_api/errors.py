@@ -6,6 +6,8 @@ from __future__ import annotations
 TOKEN_CODES = frozenset({40001, 40014, 42001})
 # WeChat is busy or rate-limiting this API: back off and retry.
 BUSY_CODES = frozenset({-1, 45011})
+# The daily quota is spent: no point retrying now, but the outbox may try again later.
+LATER_CODES = frozenset({45009})
 # Retrying will not help; the outbox records the code and may choose another channel.
 FINAL_CODES = frozenset(
     {
@@ -34,6 +36,7 @@ DESCRIPTIONS = {
     40125: "invalid appsecret",
     42001: "access_token expired",
     43004: "require subscribe",
+    45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
     45015: "response out of time limit (48-hour window closed)",
     45047: "out of response count limit",
@@ -48,7 +51,7 @@ class WeChatError(Exception):
         self.errcode = errcode
         self.errmsg = errmsg
         if retryable is None:
-            retryable = errcode in BUSY_CODES or errcode in TOKEN_CODES
+            retryable = errcode in BUSY_CODES or errcode in TOKEN_CODES or errcode in LATER_CODES
         self.retryable = retryable
 
 

@@ -139,3 +139,12 @@ def test_reply_view_reads_news_and_text() -> None:
         "text": "hi",
     }
     assert reply_view(None) is None
+
+
+def test_error_classes() -> None:
+    from bot.wechat_api import WeChatError
+
+    assert WeChatError(-1, "busy").retryable and WeChatError(45011, "quota").retryable
+    assert WeChatError(45009, "daily quota").retryable  # the outbox tries again later
+    for code in (45015, 45047, 43004, 40003, 40037, 40007):
+        assert not WeChatError(code, "final").retryable
