@@ -5,12 +5,14 @@ outbox; a second send is a duplicate and no second row."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from bot.invoice_worker import READER, WORKER_POLICY, WorkerPolicy
@@ -52,6 +54,17 @@ async def bind(chat: SandboxChat, openid: str, company_name: str, person: str) -
         )
         contact = await uow.identities.add_contact(company.id, person)
         invite = await create_invite(uow, firm.id, InviteKind.CONTACT, contact.id, now)
+        await uow.identities.use_invite(firm.id, invite.code, openid, now)
+        await uow.identities.bind_openid(invite, openid)
+        await uow.commit()
+
+
+async def bind_staff(chat: SandboxChat, openid: str, name: str) -> None:
+    now = datetime.now(UTC)
+    async with SqlUnitOfWork(chat.sessions) as uow:
+        firm = chat.pipeline.firm
+        staff = await uow.identities.add_staff(firm.id, name)
+        invite = await create_invite(uow, firm.id, InviteKind.STAFF, staff.id, now)
         await uow.identities.use_invite(firm.id, invite.code, openid, now)
         await uow.identities.bind_openid(invite, openid)
         await uow.commit()
@@ -121,6 +134,66 @@ async def test_photo_is_read_and_a_second_send_is_a_duplicate_not_a_second_row(c
         row = (await s.scalars(select(InvoiceRow))).one()
     assert row.amount_excl_tax_fen == 4660
     assert row.reading["sources"]["amount_excl_tax"] == "manual"
+
+
+def rotated(path: Path, degrees: int) -> bytes:
+    with Image.open(path) as im:
+        out = io.BytesIO()
+        im.rotate(degrees, expand=True).save(out, format="PNG")
+        return out.getvalue()
+
+
+def cat_photo() -> bytes:
+    """Not an invoice: a soft orange blob on a green lawn, with no text and no QR code."""
+    im = Image.new("RGB", (640, 480), (90, 150, 70))
+    draw = ImageDraw.Draw(im)
+    draw.ellipse((200, 140, 460, 380), fill=(220, 140, 60))
+    draw.polygon([(230, 170), (260, 90), (300, 160)], fill=(220, 140, 60))
+    draw.polygon([(360, 160), (400, 90), (430, 170)], fill=(220, 140, 60))
+    out = io.BytesIO()
+    im.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "number"),
+    [
+        (lambda: rotated(TIANJIN, 90), "33207675"),
+        (lambda: rotated(TIANJIN, 180), "33207675"),
+        (
+            lambda: (FIXTURES / "invoices" / "jiangsu_common_screenshot.jpg").read_bytes(),
+            "02995607",
+        ),
+    ],
+    ids=["rotated_90", "upside_down", "screenshot_in_an_app"],
+)
+async def test_a_turned_photo_or_a_screenshot_is_still_read(
+    chat: Any, make: Any, number: str
+) -> None:
+    await chat.send_image("o_chen", upload(chat, make(), "image/jpeg", "p.jpg"))
+    text = (await notices(chat, "o_chen", 1))[0]["text"]
+    assert "识别结果（第1张）" in text and number in text, text
+    assert await count_rows(chat, InvoiceRow) == 1
+
+
+async def test_a_photo_of_a_cat_is_not_stored_as_an_invoice(chat: Any) -> None:
+    await chat.send_image("o_chen", upload(chat, cat_photo(), "image/jpeg", "cat.jpg"))
+    text = (await notices(chat, "o_chen", 1))[0]["text"]
+    assert "没有识别到发票" in text
+    assert await count_rows(chat, InvoiceRow) == 0
+
+
+async def test_staff_see_a_companys_month_after_a_client_sent_a_photo(chat: Any) -> None:
+    await chat.send_image("o_chen", upload(chat, TIANJIN.read_bytes()))
+    await notices(chat, "o_chen", 1)
+    await bind_staff(chat, "o_wang", "王会计")
+    listing = await chat.say("o_wang", "发票 云帆 2019-05")
+    assert listing is not None
+    assert listing.startswith("【杭州云帆科技有限公司】2019-05 发票 1 张")
+    assert "33207675｜2019-05-08｜天津瑞佳讯贸易有限公司｜¥52.70" in listing
+    # A client asking the same gets only their own figures, never a list by company name.
+    mine = await chat.say("o_chen", "2019-05 发票")
+    assert mine is not None and mine.startswith("2019-05 发票 1 张")
 
 
 @pytest.mark.parametrize(
