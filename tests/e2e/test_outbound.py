@@ -44,3 +44,36 @@ async def test_answer_slower_than_budget_reaches_the_user_through_the_outbox(
         async with chat.sessions() as s:
             row = (await s.scalars(select(OutboxRow))).one()
         assert (row.status, row.channel, row.attempts) == ("sent", "custom", 1)
+
+
+async def test_with_redis_url_the_token_is_shared_through_redis(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from bot.outbound import TOKEN_PREFIX
+
+    prefix = f"yk_test_{uuid.uuid4().hex[:10]}:"
+    settings = make_settings(sqlite_url, tmp_path, redis_url="redis://127.0.0.1:6379/0")
+
+    def configure(app: Any) -> None:
+        app[TOKEN_PREFIX] = prefix
+
+    r = aioredis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        async with running_sandbox(settings, configure=configure) as chat:
+            await chat.say("o_r", "你好")
+            await chat.client.send_text("o_r", "经由 Redis 的令牌")
+            keys = [k async for k in r.scan_iter(match=prefix + "*")]
+            assert keys == [f"{prefix}wechat_token:{settings.wechat_appid}".encode()]
+            async with chat.sessions() as s:
+                from storage.tables.messaging import KeyValueRow
+
+                assert (await s.scalars(select(KeyValueRow))).all() == []
+    finally:
+        keys = [k async for k in r.scan_iter(match=prefix + "*")]
+        if keys:
+            await r.delete(*keys)
+        await r.aclose()
