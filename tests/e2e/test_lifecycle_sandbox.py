@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 
 from bot.appkeys import SERVICES
+from bot.jobs import run_dispatch_scan
 from domain.clock import FixedClock
 from storage.tables.messaging import OutboxRow
 from tests.e2e.test_lifecycle import MONDAY_10
@@ -99,3 +100,35 @@ async def _until_repushed(chat: Any, openid: str) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the scheduler did not push the request again")
+
+
+async def test_unclaimed_request_escalates_in_the_sandbox_with_the_clock_moved(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(sqlite_url, tmp_path)
+    people = await seed_story_people(sqlite_url, settings.wechat_appid, clients=1, staff=1)
+    client, admin, staff = people.clients[0], people.admins[0], people.staff[0]
+    clock = FixedClock(MONDAY_10)
+    async with running_sandbox(settings, clock=clock, nlu=LifecycleNLU()) as chat:
+        await chat.say(admin, "你好")
+        await chat.say(client, "帮我加急办个营业执照")
+        await chat.say(client, "新公司注册")
+        assert "R1001" in (await chat.say(client, "确认", menu_id="answer:yes") or "")
+        for _ in range(2):  # pushed again once, then escalated; no sleeping
+            clock.advance(minutes=settings.claim_timeout_urgent_min + 1)
+            await run_dispatch_scan(chat.sessions, clock, settings, chat.sender.poke)
+
+        async def escalated() -> list[dict[str, Any]]:
+            return [i for i in await chat.outbox_json(admin) if "待指派" in str(i.get("text"))]
+
+        await chat.wait_for(escalated)
+        (item,) = await escalated()
+        name = people.staff_names[staff]
+        button = next(m for m in item["menu"] if m["content"] == f"分给{name}")
+        reply = await chat.say(admin, f"分给{name}", menu_id=button["id"])
+        assert reply is not None and "已把" in reply
+
+        async def client_told() -> bool:
+            return any(f"安排{name}办理" in t for t in texts(await chat.outbox_json(client)))
+
+        await chat.wait_for(client_told)
