@@ -39,9 +39,7 @@ _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _LEAD = re.compile(
     r"^(?:我要|我想|想)?(?:投诉|反馈|提意见|意见|建议|吐槽)(?:一下)?[，,。:：！!\s]*"
 )
-RESOLVE_RE = re.compile(
-    r"(?:结案|处理完|已处理)\s*[:：]?\s*#?([Cc]\s?\d+)\s*[:：,，]?\s*(.*)", re.S
-)
+RESOLVE_RE = re.compile(r"(?s)(?:结案|处理完|已处理)\s*[:：]?\s*#?([Cc]\s?\d+)\s*[:：,，]?\s*(.*)")
 
 
 @register

@@ -100,9 +100,6 @@ class RaiseRequestForm(PhotoForm):
     name = "raise_request"
     required_slots = ("request_type", "description", "urgency", "confirm")
     slot_entities = {"request_type": REQUEST_TYPE, "urgency": URGENCY}
-    prompts = {
-        "description": "好的。请简单说一下具体要办什么（比如公司名称、变更内容、时间要求），有照片也可以直接发给我。",
-    }
 
     async def ask_request_type(self, turn: Turn) -> list[Reply]:
         quick = tuple(QuickReply(f"answer:{t}", t) for t in QUICK_TYPES)

@@ -47,11 +47,12 @@ router = Router("staff")
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 STAFF_ONLY = "这是员工功能哦。如需办理业务，直接告诉我您要办什么就行；查看进度请回复“查进度”。"
 
+# (?s): a note may run over several lines; the router compiles `.pattern` without flags.
 PROGRESS_RE = re.compile(
-    r"(?:进度|更新进度|进展)\s*[:：]?\s*" + NUMBER_ARG + r"\s*[:：,，]?\s*(.*)", re.S
+    r"(?s)(?:进度|更新进度|进展)\s*[:：]?\s*" + NUMBER_ARG + r"\s*[:：,，]?\s*(.*)"
 )
 COMPLETE_RE = re.compile(
-    r"(?:完成|办结|已完成|已办结|结单)\s*[:：]?\s*" + NUMBER_ARG + r"\s*[:：,，]?\s*(.*)", re.S
+    r"(?s)(?:完成|办结|已完成|已办结|结单)\s*[:：]?\s*" + NUMBER_ARG + r"\s*[:：,，]?\s*(.*)"
 )
 ASSIGN_RE = re.compile(
     r"(?:分配|指派|派单|转派)\s*[:：]?\s*" + NUMBER_ARG + r"\s*(?:给|->|→)?\s*(\S+)"

@@ -186,3 +186,11 @@ async def test_a_short_command_is_not_taken_as_the_description(o: Office) -> Non
     assert "取消" in await o.say("o_chen", "查进度")
     assert "description" not in o.convs["o_chen"].slots
     assert "加急" in await o.say("o_chen", "新公司注册，需要查进度表格")
+
+
+async def test_a_progress_note_may_run_over_several_lines(o: Office) -> None:
+    await raised(o)
+    await o.say("o_wang", "抢单 R1001")
+    assert "已记录" in await o.say("o_wang", "进度 R1001\n材料已递交\n预计周五出照")
+    (progress,) = o.told("o_chen", "progress_added")
+    assert "预计周五出照" in progress.text
