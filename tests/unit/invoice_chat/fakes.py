@@ -47,7 +47,7 @@ class FakeInvoices:
 
     async def settle_upload(
         self, upload: InvoiceUpload, status: UploadStatus, now: datetime, **kw: object
-    ) -> bool:  # type: ignore[override]
+    ) -> bool:
         self.uploads_by_id[upload.id] = replace(upload, status=status)
         return True
 
