@@ -302,15 +302,12 @@ async def list_open(turn: Turn) -> list[Reply]:
     ]
 
 
-@router.intent("check_progress", roles=(Role.CLIENT, Role.STAFF, Role.ADMIN))
+@router.intent("check_progress", roles=CLIENT_ROLES, refuse=texts.BIND_FIRST)
 async def check_progress(turn: Turn) -> list[Reply]:
+    """Staff asking for progress are served by `handlers.staff` (their router comes first)."""
     number = await request_number(turn)
     if number is not None:
         return await show_timeline(turn, number)
-    if turn.identity.is_staff:
-        from handlers.staff import list_my_tasks
-
-        return await list_my_tasks(turn)
     return await list_open(turn)
 
 

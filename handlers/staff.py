@@ -131,6 +131,15 @@ async def list_my_tasks(turn: Turn) -> list[Reply]:
     ]
 
 
+@router.intent("check_progress", roles=STAFF_ROLES)
+async def staff_progress(turn: Turn) -> list[Reply]:
+    """ "查进度" from staff: one request's timeline by number, else their own open tasks."""
+    number = await request_number(turn)
+    if number is not None:
+        return await show_timeline(turn, number)
+    return await list_my_tasks(turn)
+
+
 @router.intent("my_tasks", roles=STAFF_ROLES, refuse=STAFF_ONLY)
 async def my_tasks(turn: Turn) -> list[Reply]:
     return await list_my_tasks(turn)

@@ -194,3 +194,12 @@ async def test_a_progress_note_may_run_over_several_lines(o: Office) -> None:
     assert "已记录" in await o.say("o_wang", "进度 R1001\n材料已递交\n预计周五出照")
     (progress,) = o.told("o_chen", "progress_added")
     assert "预计周五出照" in progress.text
+
+
+async def test_progress_question_by_role(o: Office) -> None:
+    await raised(o)
+    await o.say("o_wang", "抢单 R1001")
+    assert "1个在办的单" in await o.say("o_wang", "查进度")
+    assert "R1001 营业执照" in await o.say("o_li", "R1001到哪一步了")
+    assert "您有1个业务" in await o.say("o_chen", "查进度")
+    assert "绑定" in await o.say("o_nobody", "查进度")
