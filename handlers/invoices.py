@@ -50,6 +50,7 @@ from handlers.forms import Form, register
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
+from nlu.intents import PERIOD as PERIOD_ENTITY
 from nlu.intents import UPLOAD_INVOICE
 
 router = Router("invoices")
@@ -276,10 +277,16 @@ def flow_summary(uploads: Sequence[InvoiceUpload]) -> str:
     return text + "\n回复“本月发票”可查看本月汇总。"
 
 
+# "本月发票有多少" reads like an upload to NLU; words of a question make it one.
+QUESTION_RE = re.compile(r"多少|几张|哪些|查|统计|汇总|合计|总共|清单|明细|列表|[?？]")
+
+
 @router.intent(UPLOAD_INVOICE, roles=[Role.CLIENT], refuse=CLIENTS_ONLY)
 async def upload_start(turn: Turn) -> list[Reply]:
     if turn.identity.company is None:
         return [Text(texts.BIND_FIRST)]
+    if QUESTION_RE.search(turn.message.clean_text):
+        return await _month_reply(turn, None, await turn.entity(PERIOD_ENTITY))
     await turn.start_form(UploadForm)
     return [Text(FLOW_START)]
 
@@ -343,9 +350,11 @@ async def correct_help(turn: Turn) -> list[Reply]:
 
 PERIOD = r"本月份?|这个?月|当月|上个?月|\d{4}\s*[-/.年]\s*\d{1,2}\s*月?份?|\d{1,2}\s*月份?"
 MONTH_RE = re.compile(
-    r"(?:(?P<company>\S+?)\s+)?(?:查|查看|查询|看看|看下|我的|我们的|我们)?\s*"
+    r"(?:(?P<company>\S+?)\s+)?(?:帮我)?(?:查一下|看一下|查下|看下|查|查看|查询|看看)?"
+    r"(?:我们公司的?|我们的|我们|我的|公司的?)?\s*"
     rf"(?P<period>{PERIOD})\s*(?:的|份)?\s*(?:发票|票据)"
-    r"(?:情况|统计|汇总|列表|清单|明细|有哪些|多少张?)?[?？。!！]*"
+    r"(?:情况|统计|汇总|列表|清单|明细|有哪些|有几张|一共有?多少张?|总共有?多少张?|有多少张?|多少张?|几张)?"
+    r"[?？。!！]*"
 )
 SUMMARY_RE = re.compile(
     r"(?:查|查看|查询|看看)?\s*(?:发票|票据)(?:统计|汇总|清单|列表|明细)[?？。!！]*"

@@ -17,6 +17,7 @@ from handlers.app import build_root
 from handlers.message import Inbound
 from handlers.replies import Text
 from handlers.turn import Ports, Turn
+from nlu.types import Entity, ParseResult
 from tests.support.fake_nlu import KeywordNLU
 from tests.unit.invoice_chat.fakes import InvoiceUnitOfWork
 
@@ -30,6 +31,7 @@ class World:
         self.uow = InvoiceUnitOfWork()
         self.now = NOW
         self.media = iter(range(1, 10_000))
+        self.nlu: Any = None
 
     async def client(self, company: str = "杭州云帆科技有限公司", name: str = "陈女士") -> Person:
         ids = self.uow.identities
@@ -54,7 +56,8 @@ class Person:
 
     async def _turn(self, msg: Inbound) -> list[str]:
         w = self.world
-        turn = Turn(msg, self.identity, self.conv, w.uow, Ports(KeywordNLU()), w.now)  # type: ignore[arg-type]
+        nlu = w.nlu or KeywordNLU()
+        turn = Turn(msg, self.identity, self.conv, w.uow, Ports(nlu), w.now)  # type: ignore[arg-type]
         replies = await ROOT.handle(turn)
         if self.conv.flow is not None:
             self.conv.updated_at = w.now
@@ -292,3 +295,36 @@ async def test_invoice_words_that_are_not_a_month_query_are_left_to_nlu(text: st
     chen = await w.client()
     replies = await chen.say(text)
     assert not any("发票 0 张" in r for r in replies)
+
+
+class InvoiceWordsNLU:
+    """Like the trained parser: anything about 发票 is `upload_invoice`, with a period."""
+
+    async def parse(self, text: str) -> ParseResult:
+        if "发票" not in text:
+            return ParseResult(text, "nlu_fallback", 0.2)
+        ents = (Entity("period", "2024-02", 0, 3),) if "上个月" in text else ()
+        return ParseResult(text, "upload_invoice", 0.9, ents)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["本月发票有多少", "查一下这个月的发票", "这个月的发票一共多少张？", "我们公司本月的发票"],
+)
+async def test_month_questions_in_other_words(text: str) -> None:
+    w = World()
+    chen = await w.client()
+    await keep(w, stored(chen.identity.company.id, "11111111"))  # type: ignore[union-attr]
+    (reply,) = await chen.say(text)
+    assert reply.startswith("2024-03 发票 1 张"), reply
+
+
+async def test_a_question_nlu_takes_for_an_upload_is_answered_with_the_month() -> None:
+    w = World()
+    w.nlu = InvoiceWordsNLU()
+    chen = await w.client()
+    (reply,) = await chen.say("麻烦统计下上个月那些发票")
+    assert reply.startswith("2024-02 发票 0 张")
+    assert chen.conv.flow is None
+    (start,) = await chen.say("给你发上个月的发票")
+    assert "发完回复“好了”" in start and chen.conv.flow == "invoice_upload"
