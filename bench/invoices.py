@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import io
 import json
+import os
 import platform
 import statistics
 import sys
@@ -175,6 +176,7 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
                 {"latency": [], "fields": {}, "ok": 0, "total": 0, "qr_ok": 0, "qr_total": 0},
             )
             stats["latency"].append(elapsed)  # type: ignore[union-attr]
+            stats.setdefault("cpu", []).append(reading.timings.get("cpu", float("nan")))  # type: ignore[union-attr]
             for field, expected in truth.items():
                 got = rendered(reading, field)
                 hit = got == expected
@@ -203,10 +205,13 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
             "per_field": {f: c[0] / c[1] for f, c in stats["fields"].items()},  # type: ignore[union-attr]
             "p50_s": statistics.median(latency),  # type: ignore[arg-type]
             "p95_s": percentile(latency, 0.95),  # type: ignore[arg-type]
+            "cpu_p50_s": statistics.median(stats["cpu"]),  # type: ignore[arg-type]
         }
     report["qr_fast_path_p50_ms"] = round(statistics.median(qr_fast) * 1000, 1)
     report["qr_fast_path_p95_ms"] = round(percentile(qr_fast, 0.95) * 1000, 1)
     report["worker_rss_mb"] = [round(r / 2**20) for r in rss]
+    # Other work on the machine inflates wall-clock figures; say how busy it was.
+    report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["misses"] = misses
     return report
 
@@ -217,16 +222,18 @@ def render_text(report: dict[str, object]) -> str:
     lines = [
         f"images: {report['images']}  warm start: {report['warm_start_s']} s  "
         f"worker RSS: {report['worker_rss_mb']} MB  "
-        f"QR fast path p50/p95: {report['qr_fast_path_p50_ms']}/{report['qr_fast_path_p95_ms']} ms",
+        f"QR fast path p50/p95: {report['qr_fast_path_p50_ms']}/{report['qr_fast_path_p95_ms']} ms  "
+        f"load average at the end: {report['load_average_1m']}",
         "",
-        "| variant | fields | accuracy | QR fields (QR-bearing) | p50 s | p95 s |",
-        "|---|---|---|---|---|---|",
+        "| variant | fields | accuracy | QR fields (QR-bearing) | p50 s | p95 s | worker CPU p50 s |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, v in variants.items():
         qr = v["qr_fields_accuracy"]
         lines.append(
             f"| {name} | {v['fields_ok']}/{v['fields_total']} | {v['accuracy']:.1%} | "
-            f"{'-' if qr is None else f'{qr:.1%}'} | {v['p50_s']:.2f} | {v['p95_s']:.2f} |"
+            f"{'-' if qr is None else f'{qr:.1%}'} | {v['p50_s']:.2f} | {v['p95_s']:.2f} | "
+            f"{v['cpu_p50_s']:.2f} |"
         )
     lines += ["", "| field | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
     for field in fields:
@@ -254,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         header = (
             "# Invoice reading benchmark\n\n"
-            f"`make bench-invoices` on {platform.machine()} with {__import__('os').cpu_count()} cores "
+            f"`make bench-invoices` on {platform.machine()} with {os.cpu_count()} cores "
             f"(shared), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. One warmed worker, "
             "2 onnxruntime threads; latency is per image through the process pool.\n\n"
         )

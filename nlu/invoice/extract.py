@@ -409,10 +409,12 @@ def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> N
 
     names: dict[str, tuple[str, float]] = {}
     ids: dict[str, tuple[str, float]] = {}
+    id_labels: dict[str, Line] = {}
     for line in lines:
         text = line.norm
         if _TAX_ID_LABEL.search(text):
             party = "seller" if is_seller(line) else "buyer"
+            id_labels.setdefault(party, line)
             value = _tax_id_value(_after_label(text, _TAX_ID_LABEL))
             score = line.score
             if value is None:
@@ -447,10 +449,38 @@ def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> N
                     break
         if value and (party not in names or names[party][1] < score):
             names[party] = (value, score)
+    for party, id_label in id_labels.items():
+        if party not in names:
+            found = _name_above(id_label, lines)
+            if found is not None:
+                names[party] = found
     for party, (value, score) in names.items():
         out.put(f"{party}_name", value, score)
     for party, (value, score) in ids.items():
         out.put(f"{party}_tax_id", value, score)
+
+
+def _name_above(id_label: Line, lines: list[Line]) -> tuple[str, float] | None:
+    """The name printed on the row above a tax-ID label, when its own label was misread.
+
+    Both layouts print 名称 directly above 纳税人识别号 / 统一社会信用代码.
+    """
+    reach = 2.2 * id_label.height
+    above = [
+        line
+        for line in lines
+        if line.full
+        and line.y1 <= id_label.cy
+        and id_label.y0 - line.y1 < reach
+        and line.x1 > id_label.x0
+        and line.x0 < id_label.x1 + 3 * id_label.height
+    ]
+    for line in sorted(above, key=lambda item: (-item.y1, item.x0)):
+        text = line.norm
+        text = re.sub(r"^(名称|名|称|.)[:;]", "", text)
+        if _is_name_value(text) and not _TAX_ID_LABEL.search(text):
+            return text, 0.85 * line.score
+    return None
 
 
 def _tax_id_value(text: str) -> str | None:
