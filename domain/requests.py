@@ -190,8 +190,9 @@ class ServiceRequest:
 
     @property
     def title(self) -> str:
-        urgent = "【加急】" if self.urgency is Urgency.URGENT else ""
-        return f"{self.number} {urgent}{self.type}"
+        if self.urgency is Urgency.URGENT:
+            return f"{self.number}【加急】{self.type}"
+        return f"{self.number} {self.type}"
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ class RateForm(Form):
         return [Text(f"请为 {number} 的服务态度打分：", SCORE_BUTTONS)]
 
     async def ask_speed(self, turn: Turn) -> list[Reply]:
-        return [Text("办理速度呢？", SCORE_BUTTONS)]
+        attitude = turn.conversation.slots.get("attitude")
+        head = f"服务态度{attitude}分，收到。" if attitude else ""
+        return [Text(f"{head}办理速度您打几分？", SCORE_BUTTONS)]
 
     async def ask_comment(self, turn: Turn) -> list[Reply]:
         return [
