@@ -78,10 +78,6 @@ class MediaSource(Protocol):
     async def download_media(self, media_id: str) -> Media: ...
 
 
-class ReaderMissing(RuntimeError):
-    """OCR is switched off (`INVOICE_WORKERS=0`): the upload waits for a worker that has it."""
-
-
 @dataclass(frozen=True)
 class WorkerPolicy:
     batch: int = 4
@@ -406,8 +402,9 @@ async def invoice_ctx(app: web.Application) -> AsyncIterator[None]:
     """The reader pool and the worker; appended after the outbound ctx (needs its client).
 
     A pool given under `READER` is used and left open. Otherwise `INVOICE_WORKERS` processes
-    are spawned (0: no OCR here); they are warmed at start in production, and on the first
-    photo in sandbox mode so tests and demos don't pay for models they never use.
+    are spawned; they are warmed at start in production, and on the first photo in sandbox
+    mode so tests and demos don't pay for models they never use. With `INVOICE_WORKERS=0` this
+    instance reads nothing and leaves the queue to the others.
     """
     from bot.outbound import SENDER, WECHAT
 
@@ -422,6 +419,12 @@ async def invoice_ctx(app: web.Application) -> AsyncIterator[None]:
         reader = pool
         if not settings.sandbox:
             warming = asyncio.create_task(pool.start(), name="invoice-pool-warm-up")
+    if reader is None:
+        # No reading here: leave the queue to instances that read (nothing is claimed, so
+        # nothing waits on us or fails for want of OCR).
+        log.info("invoice reading is off on this instance (INVOICE_WORKERS=0)")
+        yield
+        return
     sender = app.get(SENDER)
     worker = InvoiceWorker(
         sessions=app[SESSIONS],

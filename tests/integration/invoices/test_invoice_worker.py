@@ -5,6 +5,7 @@ flow sums up, and the same invoice from another photo is counted once."""
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.invoice_worker import READER, WORKER, WORKER_POLICY, WorkerPolicy
 from bot.sandbox.emulator import StoredMedia
+from bot.settings import Settings
 from domain.binding import create_invite
 from domain.clock import FixedClock
 from domain.identity import InviteKind
@@ -312,3 +314,22 @@ async def test_a_strangers_photo_is_not_queued_and_they_are_asked_to_bind(chat: 
     reply = await chat.send_image("o_nobody", media(chat, png()))
     assert reply is not None and "绑定" in reply
     assert await uploads(chat) == []
+
+
+async def test_an_instance_without_reading_leaves_the_photo_queued_for_one_that_reads(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(sqlite_url, tmp_path, invoice_workers=0)
+    async with running_sandbox(settings) as chat:
+        assert WORKER not in chat.app
+        await bind(chat, "o_chen", "陈女士")
+        assert await chat.send_image("o_chen", media(chat, png())) == "收到第1张，正在识别…"
+        await asyncio.sleep(0.2)
+        (row,) = await uploads(chat)
+        assert (row.status, row.attempts) == ("pending", 0)
+        assert await chat.outbox_json("o_chen") == []
+
+
+def test_invoice_workers_come_from_the_environment() -> None:
+    assert Settings.from_mapping({"INVOICE_WORKERS": "2"}).invoice_workers == 2
+    assert Settings.from_mapping({}).invoice_workers == 1
