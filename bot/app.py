@@ -118,19 +118,20 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     if not settings.scheduler:
         yield
         return
-    from bot.scheduler import start_scheduler
+    from bot.scheduler import Jobs
 
     def poke_sender() -> None:
         sender = app[SERVICES].get("outbox_sender")
         if sender is not None:
             sender.poke()
 
-    scheduler = start_scheduler(app[SESSIONS], app[CLOCK], settings, poke_sender)
-    app[SERVICES]["scheduler"] = scheduler
+    jobs = Jobs(app[SESSIONS], app[CLOCK], settings, poke_sender)
+    jobs.start()
+    app[SERVICES]["scheduler"] = jobs
     try:
         yield
     finally:
-        scheduler.shutdown(wait=False)
+        await jobs.stop()
 
 
 async def ensure_firm(app: web.Application, settings: Settings) -> Any:

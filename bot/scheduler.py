@@ -4,6 +4,7 @@ simply scans again."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,25 +21,50 @@ log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch_scan"
 
 
-def start_scheduler(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    settings: Settings,
-    on_notices: Callable[[], None] | None = None,
-) -> AsyncIOScheduler:
-    """Start the jobs on the running loop; call `shutdown(wait=False)` to stop."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        run_dispatch_scan,
-        "interval",
-        seconds=settings.scheduler_interval_s,
-        args=(sessions, clock, settings, on_notices),
-        id=DISPATCH_JOB,
-        max_instances=1,  # a slow scan is never overlapped by the next one
-        coalesce=True,
-        next_run_time=datetime.now(UTC),  # scan once at start: catch up after a restart
-        misfire_grace_time=None,
-    )
-    scheduler.start()
-    log.info("scheduler started (every %ss)", settings.scheduler_interval_s)
-    return scheduler
+class Jobs:
+    """The scheduler and its jobs; `stop()` waits for a scan in flight before the database
+    goes away."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        on_notices: Callable[[], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.on_notices = on_notices
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._busy = asyncio.Lock()
+
+    async def dispatch_scan(self) -> None:
+        async with self._busy:
+            try:
+                await run_dispatch_scan(self.sessions, self.clock, self.settings, self.on_notices)
+            except Exception:
+                log.exception("dispatch scan failed; the next run scans again")
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.dispatch_scan,
+            "interval",
+            seconds=self.settings.scheduler_interval_s,
+            id=DISPATCH_JOB,
+            max_instances=1,  # a slow scan is never overlapped by the next one
+            coalesce=True,
+            next_run_time=datetime.now(UTC),  # scan once at start: catch up after a restart
+            misfire_grace_time=None,
+        )
+        self.scheduler.start()
+        log.info("scheduler started (every %ss)", self.settings.scheduler_interval_s)
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        async with self._busy:  # let a scan in flight finish its transaction
+            pass
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)

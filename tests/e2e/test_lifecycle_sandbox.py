@@ -8,11 +8,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 
 from bot.appkeys import SERVICES
 from bot.jobs import run_dispatch_scan
+from bot.scheduler import DISPATCH_JOB, Jobs
 from domain.clock import FixedClock
 from storage.tables.messaging import OutboxRow
 from tests.e2e.test_lifecycle import MONDAY_10
@@ -76,8 +76,8 @@ async def test_scheduler_starts_with_the_app_works_due_timers_and_stops(
     people = await seed_story_people(sqlite_url, settings.wechat_appid, clients=1, staff=1)
     clock = FixedClock(MONDAY_10)
     async with running_chat(settings, clock=clock, nlu=LifecycleNLU()) as chat:
-        scheduler: AsyncIOScheduler = chat.app[SERVICES]["scheduler"]
-        assert scheduler.running and scheduler.get_job("dispatch_scan") is not None
+        jobs: Jobs = chat.app[SERVICES]["scheduler"]
+        assert jobs.running and jobs.scheduler.get_job(DISPATCH_JOB) is not None
         client = people.clients[0]
         await chat.say(client, "我想办个营业执照")
         await chat.say(client, "新公司注册")
@@ -85,7 +85,7 @@ async def test_scheduler_starts_with_the_app_works_due_timers_and_stops(
         await chat.say(client, "确认", menu_id="answer:yes")
         clock.advance(minutes=31)
         await _until_repushed(chat, people.staff[0])
-    assert not scheduler.running
+    assert not jobs.running
 
 
 async def _until_repushed(chat: Any, openid: str) -> None:
