@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "bot.cli_nlu",
     "bot.cli_invoice",
     "bot.cli_menu",
+    "bot.cli_outbox",
 )
 
 
