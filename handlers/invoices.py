@@ -60,6 +60,8 @@ DONE_WORDS = frozenset(
     {"好了", "好", "完成", "完了", "传完了", "发完了", "就这些", "没了", "结束", "ok", "OK", "好的"}
 )
 LIST_LIMIT = 30
+# Fields read with less confidence than this are pointed out for checking.
+UNSURE_BELOW = 0.8
 
 # -- wording -------------------------------------------------------------------------------
 
@@ -122,7 +124,14 @@ def render_invoice(record: InvoiceRecord, heading: str) -> str:
         lines.extend(f"⚠ 校验：{c.message_zh}" for c in failed)
     elif record.checks:
         lines.append("✓ 校验通过")
-    lines.append("如有误请回复“更正 金额 46.62”这样的格式")
+    unsure = [
+        FIELD_ZH[name]
+        for name, confidence in record.confidence.items()
+        if name in FIELD_ZH and confidence < UNSURE_BELOW and record.sources.get(name) != "manual"
+    ]
+    if unsure:
+        lines.append("⚠ 看不太清，请核对：" + "、".join(unsure))
+    lines.append("如有误请回复更正，例如“更正 金额 46.62”")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from domain.identity import Firm, Identity, Role, identity_for
 from domain.invoice_uploads import InvoiceRecord, UploadStatus
 from domain.invoices import Invoice, InvoiceKind
 from handlers.app import build_root
+from handlers.invoices import render_read
 from handlers.message import Inbound
 from handlers.replies import Text
 from handlers.turn import Ports, Turn
@@ -328,3 +329,16 @@ async def test_a_question_nlu_takes_for_an_upload_is_answered_with_the_month() -
     assert chen.conv.flow is None
     (start,) = await chen.say("给你发上个月的发票")
     assert "发完回复“好了”" in start and chen.conv.flow == "invoice_upload"
+
+
+def test_the_result_points_out_fields_read_with_little_confidence() -> None:
+    record = replace(
+        stored(1, "33207675"),
+        sources={"number": "qr", "seller_name": "ocr"},
+        confidence={"number": 0.99, "seller_name": 0.42},
+    )
+    text = render_read(record, 3)
+    assert text.startswith("识别结果（第3张）：\n增值税电子普通发票\n发票代码 012001800311")
+    assert "⚠ 看不太清，请核对：销售方" in text
+    assert "金额 ¥46.62 税额 ¥6.08 价税合计 ¥52.70" in text
+    assert "✓ 校验通过" in text
