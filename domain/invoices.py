@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain.clock import local
+
 
 class InvoiceKind(StrEnum):
     """Broad kinds that change how an invoice is keyed and checked."""
@@ -98,11 +100,12 @@ class DuplicateInvoice:
     original: Invoice
     by_same_image: bool  # True: the very same bytes; False: same code + number
 
-    @property
-    def message_zh(self) -> str:
-        when = self.original.uploaded_at.strftime("%Y-%m-%d %H:%M")
-        what = "这张图片" if self.by_same_image else f"发票 {self.original.number}"
-        return f"{what}已于{when}上传过（上传人编号{self.original.uploaded_by}），不重复计入。"
+    def message_zh(self, uploader_name: str | None = None) -> str:
+        """For the client: what, when (Beijing time) and by whom; it is not counted twice."""
+        when = local(self.original.uploaded_at).strftime("%Y-%m-%d %H:%M")
+        what = "这张图片" if self.by_same_image else f"发票（号码 {self.original.number}）"
+        who = uploader_name or f"用户#{self.original.uploaded_by}"
+        return f"{what}已由{who}于{when}上传过，不重复计入。"
 
 
 def find_duplicate(

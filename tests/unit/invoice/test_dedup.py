@@ -61,7 +61,8 @@ def test_duplicate_found_by_key_tells_when_and_who() -> None:
     found = find_duplicate("012002100311:76293190", "c" * 64, existing)
     assert found is not None and not found.by_same_image
     assert found.original.uploaded_at == first
-    assert "已于2026-03-01" in found.message_zh
+    message = found.message_zh("张会计")
+    assert "张会计" in message and "2026-03-01 10:00" in message  # Beijing time
 
 
 def test_same_bytes_are_a_duplicate_even_unread() -> None:
