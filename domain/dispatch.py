@@ -31,6 +31,7 @@ from domain.requests import (
     ServiceRequest,
     Status,
     Urgency,
+    move,
 )
 
 
@@ -161,7 +162,8 @@ async def claim(
     req = await uow.requests.get(ident.firm.id, number)
     if req is None:
         raise NotFound(f"没有找到单号 {number}，请核对一下。")
-    won = await uow.requests.transition(
+    won = await move(
+        uow,
         req.id,
         UNCLAIMED,
         Status.CLAIMED,
@@ -208,7 +210,8 @@ async def assign(
         raise NotFound(f"没有找到单号 {number}，请核对一下。")
     if req.handler_id == assignee.id and req.status in HELD:
         raise Conflict(f"{number} 已经由{assignee.name}负责了。")
-    done = await uow.requests.transition(
+    done = await move(
+        uow,
         req.id,
         UNCLAIMED | {Status.CLAIMED, Status.ASSIGNED},
         Status.ASSIGNED,
@@ -286,7 +289,8 @@ async def _unclaimed_due(
     uow: UnitOfWork, req: ServiceRequest, now: datetime, policy: DispatchPolicy, rep: ScanReport
 ) -> None:
     if req.push_count <= 1:
-        if await uow.requests.transition(
+        if await move(
+            uow,
             req.id,
             frozenset({Status.SUBMITTED}),
             Status.SUBMITTED,
@@ -299,7 +303,8 @@ async def _unclaimed_due(
             await push_to_pool(uow, fresh, now, again=True)
             rep.repushed += 1
         return
-    if not await uow.requests.transition(
+    if not await move(
+        uow,
         req.id,
         frozenset({Status.SUBMITTED}),
         Status.ESCALATED,
@@ -338,7 +343,8 @@ async def _held_due(
         rep.waiting += 1
         return
     if req.reminded_at is None:
-        if not await uow.requests.transition(
+        if not await move(
+            uow,
             req.id,
             frozenset({req.status}),
             req.status,
@@ -366,7 +372,8 @@ async def _held_due(
             )
         rep.reminded += 1
         return
-    if not await uow.requests.transition(
+    if not await move(
+        uow,
         req.id,
         frozenset({Status.CLAIMED, Status.ASSIGNED}),
         Status.SUBMITTED,

@@ -28,6 +28,7 @@ from domain.requests import (
     ServiceRequest,
     Status,
     Urgency,
+    move,
 )
 
 # Timeline entries a client sees; the rest (pushes, reminders) are the firm's business.
@@ -132,7 +133,7 @@ async def cancel_request(
     """A client may cancel a request nobody has claimed yet."""
     _client(ident)
     req = await visible_request(uow, ident, number)
-    if not await uow.requests.transition(req.id, UNCLAIMED, Status.CANCELLED, now, due_at=None):
+    if not await move(uow, req.id, UNCLAIMED, Status.CANCELLED, now, due_at=None):
         current = await uow.requests.get_by_id(req.id) or req
         if current.status is Status.CANCELLED:
             raise Conflict(f"{number} 已经取消过了。")
@@ -186,7 +187,8 @@ async def add_progress(
     if not text and not photos:
         raise DomainError(f"请写一句进度说明，例如：进度 {number} 已提交工商局。", "empty")
     staff = staff_of(ident)
-    if not await uow.requests.transition(
+    if not await move(
+        uow,
         req.id,
         HELD,
         Status.IN_PROGRESS,
@@ -223,7 +225,8 @@ async def complete(
     req = await held_by(uow, ident, number)
     staff = staff_of(ident)
     note = note.strip()[:MAX_DESCRIPTION]
-    if not await uow.requests.transition(
+    if not await move(
+        uow,
         req.id,
         HELD,
         Status.COMPLETED,

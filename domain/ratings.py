@@ -14,7 +14,7 @@ from domain.errors import Conflict, Forbidden
 from domain.identity import Identity, Role
 from domain.lifecycle import visible_request
 from domain.ports import UnitOfWork
-from domain.requests import FINISHED, EventKind, RequestEvent, ServiceRequest, Status
+from domain.requests import FINISHED, EventKind, RequestEvent, ServiceRequest, Status, move
 
 CHANGE_WINDOW = timedelta(days=7)
 LOW_SCORE = 2
@@ -115,9 +115,7 @@ async def rate(
             raise Conflict(f"{number} 已经评价过了，评价提交7天后不能再修改。")
         rating = replace(earlier, attitude=attitude, speed=speed, comment=comment, updated_at=now)
     else:
-        if not await uow.requests.transition(
-            req.id, frozenset({Status.COMPLETED}), Status.RATED, now
-        ):
+        if not await move(uow, req.id, frozenset({Status.COMPLETED}), Status.RATED, now):
             raise Conflict(f"{number} 已经评价过了。")
         rating = Rating(
             req.id, req.firm_id, req.company_id, req.handler_id, attitude, speed, comment, now, now

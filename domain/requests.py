@@ -38,6 +38,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
 # The business types a client can ask for. Data, not code: the service catalogue (with fees)
 # will replace this tuple later; the NLU's canonical `request_type` values are the same names.
@@ -118,6 +122,26 @@ URGENCY_ZH: dict[Urgency, str] = {Urgency.NORMAL: "普通", Urgency.URGENT: "加
 def sources(target: Status) -> frozenset[Status]:
     """Every status from which `target` may be reached: the WHERE of a conditional UPDATE."""
     return frozenset(s for s, to in TRANSITIONS.items() if target in to)
+
+
+class IllegalTransition(RuntimeError):
+    """A use case asked for a move the status machine does not have: a bug, not bad input."""
+
+
+async def move(
+    uow: UnitOfWork,
+    request_id: int,
+    from_: frozenset[Status],
+    to: Status,
+    now: datetime,
+    **conditions_and_changes: object,
+) -> bool:
+    """The only way a use case changes a request's status: checked against `TRANSITIONS`,
+    then one conditional UPDATE (see `RequestRepository.transition`). True if this call won."""
+    illegal = sorted(s.value for s in from_ if to not in TRANSITIONS[s])
+    if illegal or not from_:
+        raise IllegalTransition(f"{illegal or 'nothing'} -> {to.value}")
+    return await uow.requests.transition(request_id, from_, to, now, **conditions_and_changes)  # type: ignore[arg-type]
 
 
 def normalise_number(raw: str) -> str | None:

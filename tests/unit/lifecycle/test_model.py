@@ -117,3 +117,15 @@ def test_policy_reads_settings_knobs_with_defaults() -> None:
     assert policy.first_progress_timeout == timedelta(hours=1)
     assert 6 in policy.hours.days
     assert DispatchPolicy.from_settings(None) == DispatchPolicy()
+
+
+async def test_a_move_outside_the_status_machine_is_a_bug() -> None:
+    from domain.requests import IllegalTransition, move
+    from tests.unit.lifecycle.fakes import NOW, LifecycleUoW
+
+    uow = LifecycleUoW()
+    with pytest.raises(IllegalTransition):
+        await move(uow, 1, frozenset({Status.CANCELLED}), Status.CLAIMED, NOW)
+    with pytest.raises(IllegalTransition):
+        await move(uow, 1, frozenset(), Status.CLAIMED, NOW)
+    assert not await move(uow, 1, UNCLAIMED, Status.CLAIMED, NOW)
