@@ -143,7 +143,9 @@ async def seed_story_people(
     prefix: str = "o_story",
     firm_name: str = "云会计示范代账公司",
 ) -> StoryPeople:
-    """Bound staff, admins and client contacts (one company each) with predictable openids."""
+    """Bound staff, admins and client contacts (one company each) with predictable openids
+    (`{prefix}_client_1`, `{prefix}_staff_1`, `{prefix}_admin_1`). Names are unique per firm:
+    seed a fresh database, or pass another `prefix`."""
     engine = create_engine(database_url)
     people = StoryPeople()
     now = datetime.now(UTC)
