@@ -55,11 +55,11 @@ def load_image(data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
-            if image.width * image.height > MAX_PIXELS:
-                raise ImageRejected("bomb", f"{image.width}x{image.height}")
-            image.load()
-            image = ImageOps.exif_transpose(image) or image
+            opened = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
+            if opened.width * opened.height > MAX_PIXELS:
+                raise ImageRejected("bomb", f"{opened.width}x{opened.height}")
+            opened.load()
+            image: Image.Image = ImageOps.exif_transpose(opened) or opened
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -68,8 +68,8 @@ def load_image(data: bytes) -> Image.Image:
         # Pillow reports truncated data as OSError("image file is truncated ...") or
         # SyntaxError-derived messages; anything else it cannot decode is unreadable.
         text = str(exc).lower()
-        reason = "truncated" if ("truncated" in text or "broken data" in text) else "unreadable"
-        raise ImageRejected(reason, str(exc)) from exc
+        truncated = "truncated" in text or "broken data" in text
+        raise ImageRejected("truncated" if truncated else "unreadable", str(exc)) from exc
     except (ValueError, SyntaxError, EOFError) as exc:
         raise ImageRejected("unreadable", str(exc)) from exc
     if image.mode != "RGB":

@@ -37,7 +37,7 @@ class Crop:
     @property
     def ratio(self) -> float:
         h, w = self.image.shape[:2]
-        return w / max(h, 1)
+        return float(w) / max(int(h), 1)
 
 
 class OcrEngine:
@@ -164,10 +164,10 @@ class OcrEngine:
         width = int(REC_HEIGHT * max_ratio)
         h, w = image.shape[:2]
         resized_w = min(width, math.ceil(REC_HEIGHT * w / max(h, 1)))
-        resized = cv2.resize(image, (max(resized_w, 1), REC_HEIGHT)).astype(np.float32)
-        resized = (resized.transpose((2, 0, 1)) / 255 - 0.5) / 0.5
+        pixels = cv2.resize(image, (max(resized_w, 1), REC_HEIGHT)).astype(np.float32)
+        scaled = (pixels.transpose((2, 0, 1)) / 255 - 0.5) / 0.5
         padded = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)
-        padded[:, :, : resized.shape[2]] = resized
+        padded[:, :, : scaled.shape[2]] = scaled
         return padded
 
     # -- orientation -----------------------------------------------------------------------

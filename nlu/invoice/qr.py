@@ -23,9 +23,14 @@ class QrHit:
     orientation: int  # degrees the symbol is rotated, as zxing reports it
 
 
-def _decode(gray: np.ndarray, **options: object) -> list[QrHit]:
+def _decode(gray: np.ndarray, binarizer: zxingcpp.Binarizer | None = None) -> list[QrHit]:
     hits = []
-    for barcode in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, **options):
+    found = zxingcpp.read_barcodes(
+        gray,
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        binarizer=binarizer or zxingcpp.Binarizer.LocalAverage,
+    )
+    for barcode in found:
         pos = barcode.position
         corners = tuple(
             (int(p.x), int(p.y))
