@@ -42,18 +42,45 @@ class TemplateBook(Protocol):
 
 
 # One template per kind of notice, in the 行业: 商业服务/财务 style of WeChat's library.
+_REPLY = "TM_sandbox_reply_0001"
+_REQUEST = "TM_sandbox_request_0002"
+_PROGRESS = "TM_sandbox_progress_0003"
+_FEE = "TM_sandbox_fee_0004"
+_INVOICE = "TM_sandbox_invoice_0005"
+_SERVICE = "TM_sandbox_service_0006"
+
 SANDBOX_TEMPLATES: dict[str, dict[str, str]] = {
-    "late_reply": {"template_id": "TM_sandbox_reply_0001", "title": "咨询回复通知"},
-    "reply": {"template_id": "TM_sandbox_reply_0001", "title": "咨询回复通知"},
-    "request_raised": {"template_id": "TM_sandbox_request_0002", "title": "新业务待接单"},
-    "task_claimed": {"template_id": "TM_sandbox_progress_0003", "title": "业务已受理"},
-    "progress_added": {"template_id": "TM_sandbox_progress_0003", "title": "业务进度更新"},
-    "request_done": {"template_id": "TM_sandbox_progress_0003", "title": "业务已办结"},
-    "request_escalated": {"template_id": "TM_sandbox_request_0002", "title": "业务超时待分派"},
-    "fee_due": {"template_id": "TM_sandbox_fee_0004", "title": "服务费缴费提醒"},
-    "fee_reminder": {"template_id": "TM_sandbox_fee_0004", "title": "服务费缴费提醒"},
-    "payment_received": {"template_id": "TM_sandbox_fee_0004", "title": "缴费成功通知"},
-    "invoice_read": {"template_id": "TM_sandbox_invoice_0005", "title": "发票识别结果"},
+    "late_reply": {"template_id": _REPLY, "title": "咨询回复通知"},
+    "reply": {"template_id": _REPLY, "title": "咨询回复通知"},
+    "client_bound": {"template_id": _SERVICE, "title": "客户绑定通知"},
+    # the request lifecycle
+    "request_raised": {"template_id": _REQUEST, "title": "新业务待接单"},
+    "request_escalated": {"template_id": _REQUEST, "title": "业务超时待分派"},
+    "escalated": {"template_id": _REQUEST, "title": "业务超时待分派"},
+    "task_assigned": {"template_id": _REQUEST, "title": "业务分派通知"},
+    "task_released": {"template_id": _REQUEST, "title": "业务退回待接单"},
+    "task_reassigned": {"template_id": _REQUEST, "title": "业务改派通知"},
+    "claim_reminder": {"template_id": _REQUEST, "title": "接单后请尽快更新进度"},
+    "task_claimed": {"template_id": _PROGRESS, "title": "业务已受理"},
+    "progress_added": {"template_id": _PROGRESS, "title": "业务进度更新"},
+    "progress_photo": {"template_id": _PROGRESS, "title": "业务进度更新（含照片）"},
+    "request_done": {"template_id": _PROGRESS, "title": "业务已办结"},
+    "request_completed": {"template_id": _PROGRESS, "title": "业务已办结"},
+    "request_cancelled": {"template_id": _PROGRESS, "title": "业务已取消"},
+    "rate_request": {"template_id": _SERVICE, "title": "服务评价邀请"},
+    "complaint_opened": {"template_id": _SERVICE, "title": "投诉受理通知"},
+    "complaint_photo": {"template_id": _SERVICE, "title": "投诉附件"},
+    "complaint_resolved": {"template_id": _SERVICE, "title": "投诉处理结果"},
+    "callback_requested": {"template_id": _SERVICE, "title": "客户请求回电"},
+    "request_callback": {"template_id": _SERVICE, "title": "客户请求回电"},
+    # fees (coming)
+    "fee_due": {"template_id": _FEE, "title": "服务费缴费提醒"},
+    "fee_reminder": {"template_id": _FEE, "title": "服务费缴费提醒"},
+    "payment_received": {"template_id": _FEE, "title": "缴费成功通知"},
+    # invoice photos
+    "invoice_read": {"template_id": _INVOICE, "title": "发票识别结果"},
+    "invoice_duplicate": {"template_id": _INVOICE, "title": "发票重复提醒"},
+    "invoice_failed": {"template_id": _INVOICE, "title": "发票识别失败"},
 }
 
 
