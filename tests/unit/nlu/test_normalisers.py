@@ -180,3 +180,14 @@ def test_a_company_word_without_a_name_is_not_a_company(parser: EmbeddedParser) 
 def test_durations_and_dates_are_not_periods_or_task_refs(parser: EmbeddedParser) -> None:
     assert parser.extract_entities("等了三个月了", TODAY) == ()
     assert parser.extract_entities("12号去银行", TODAY) == ()
+
+
+def test_a_rate_of_good_reviews_is_not_a_rating(parser: EmbeddedParser) -> None:
+    assert parser.extract_entities("我的好评率多少", TODAY) == ()
+    assert parser.extract_entities("差评数有几个", TODAY) == ()
+
+
+@pytest.mark.parametrize("verb", ["通知", "提醒", "催", "告诉", "联系"])
+def test_a_verb_before_a_company_name_is_not_part_of_it(parser: EmbeddedParser, verb: str) -> None:
+    found = parser.extract_entities(f"{verb}晨曦文化传媒有限公司续费", TODAY)
+    assert [(e.entity, e.value) for e in found] == [("company", "晨曦文化传媒有限公司")]
