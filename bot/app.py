@@ -125,7 +125,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         if sender is not None:
             sender.poke()
 
-    jobs = Jobs(app[SESSIONS], app[CLOCK], settings, poke_sender)
+    jobs = Jobs(
+        app[SESSIONS], app[CLOCK], settings, poke_sender, recover=app[PIPELINE].recover_stale
+    )
     jobs.start()
     app[SERVICES]["scheduler"] = jobs
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,6 +19,7 @@ from domain.clock import Clock
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "dispatch_scan"
+RECOVERY_JOB = "recover_stale_messages"
 
 
 class Jobs:
@@ -31,11 +32,13 @@ class Jobs:
         clock: Clock,
         settings: Settings,
         on_notices: Callable[[], None] | None = None,
+        recover: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
         self.on_notices = on_notices
+        self.recover = recover
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._busy = asyncio.Lock()
 
@@ -45,6 +48,18 @@ class Jobs:
                 await run_dispatch_scan(self.sessions, self.clock, self.settings, self.on_notices)
             except Exception:
                 log.exception("dispatch scan failed; the next run scans again")
+
+    async def recover_stale(self) -> None:
+        """Messages a dead worker accepted but never answered (another worker's crash)."""
+        if self.recover is None:
+            return
+        try:
+            recovered = await self.recover()
+        except Exception:
+            log.exception("recovery scan failed; the next run scans again")
+            return
+        if recovered:
+            log.info("recovered %d interrupted messages", recovered)
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -57,6 +72,16 @@ class Jobs:
             next_run_time=datetime.now(UTC),  # scan once at start: catch up after a restart
             misfire_grace_time=None,
         )
+        if self.recover is not None:
+            self.scheduler.add_job(
+                self.recover_stale,
+                "interval",
+                seconds=self.settings.scheduler_interval_s,
+                id=RECOVERY_JOB,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         self.scheduler.start()
         log.info("scheduler started (every %ss)", self.settings.scheduler_interval_s)
 

@@ -47,3 +47,40 @@ async def test_message_interrupted_by_a_crash_is_answered_after_restart(
         assert await second.say("o_crash", "你好", msg_id=777001) is None
         async with second.sessions() as s:
             assert len((await s.scalars(select(OutboxRow))).all()) == 1
+
+
+async def test_the_scheduler_recovers_what_another_worker_left_behind(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A worker died; this one keeps running and picks the message up without a restart."""
+    from bot.appkeys import SERVICES
+    from bot.sandbox.courier import text_xml
+    from bot.scheduler import RECOVERY_JOB
+    from bot.wechat_protocol import dedup_key, parse_xml
+
+    clock = FixedClock(datetime.now(UTC))
+    settings = make_settings(sqlite_url, tmp_path, scheduler=True, scheduler_interval_s=0.05)
+    async with running_chat(settings, nlu=KeywordNLU(), clock=clock) as chat:
+        assert chat.app[SERVICES]["scheduler"].scheduler.get_job(RECOVERY_JOB) is not None
+        fields = parse_xml(text_xml(chat.courier.account, "o_orphan", "你好", msg_id=4040).encode())
+        async with chat.sessions() as s:  # what the dead worker had accepted
+            s.add(
+                InboundRow(
+                    appid=settings.wechat_appid,
+                    openid="o_orphan",
+                    dedup_key=dedup_key(fields),
+                    msg_type="text",
+                    payload=fields,
+                    status="processing",
+                    received_at=clock.now(),
+                )
+            )
+            await s.commit()
+        clock.advance(minutes=3)
+        for _ in range(200):
+            async with chat.sessions() as s:
+                notices = (await s.scalars(select(OutboxRow))).all()
+            if notices:
+                break
+            await asyncio.sleep(0.02)
+        assert [(n.recipient, n.kind) for n in notices] == [("o_orphan", "late_reply")]

@@ -53,7 +53,7 @@ async def postgres_database(base_url: str) -> AsyncIterator[str]:
 
 def make_settings(db_url: str, tmp_path: Any, **overrides: Any) -> Settings:
     base = Settings.from_mapping({"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path)})
-    return base.with_(scheduler=False, **overrides)
+    return base.with_(**{"scheduler": False, **overrides})
 
 
 @dataclass
