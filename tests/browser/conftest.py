@@ -1,0 +1,62 @@
+"""Real Chromium for the browser tests: Debian's `/usr/bin/chromium` (installed by
+`make browser-deps`) driven by Playwright, one browser per test module.
+
+Playwright never downloads a browser here (no `playwright install`): it launches the system
+Chromium by path. Without Chromium the tests skip and say why; with it, they fail when the page
+misbehaves.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+MISSING = "chromium not installed: run make browser-deps"
+# Without the background-networking flags Chromium keeps calling home, which floods a closed
+# network with connection attempts; the rest keep a headless run quiet and deterministic.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> Path | None:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    return Path(found) if found else None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip(MISSING)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(path), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """`pytest -q` hides skip reasons; say plainly when the browser tests did not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(MISSING in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_line(f"browser tests skipped: {MISSING}", yellow=True)
