@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.appkeys import CLOCK, PIPELINE, SERVICES, SESSIONS, SETTINGS
 from bot.cli_invoice import facts_from_reading
+from bot.polling import PollingLoop
 from bot.wechat_api import WeChatError
 from bot.wechat_api.client import Media
 from domain.clock import Clock
@@ -174,43 +175,26 @@ class InvoiceWorker:
     policy: WorkerPolicy = field(default_factory=WorkerPolicy)
     on_notice: Callable[[], None] | None = None  # pokes the outbox sender
     stats: WorkerStats = field(default_factory=WorkerStats)
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _task: asyncio.Task[None] | None = None
-    _stopping: bool = False
+    loop: PollingLoop = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loop = PollingLoop("invoice-worker", self._round, lambda: self.policy)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def poke(self) -> None:
         """An upload was queued: look now instead of at the next poll."""
-        self._wake.set()
+        self.loop.poke()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="invoice-worker")
+        self.loop.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.policy.stop_grace_s)
-        except TimeoutError:
-            # Mid-read: leave the lease to expire; the next start reads the photo again.
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Mid-read past the grace period: the lease expires and the next start reads again."""
+        await self.loop.stop()
 
-    async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                busy = await self.run_once()
-            except Exception:
-                log.exception("invoice worker round failed")
-                busy = 0
-            if busy or self._stopping:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+    async def _round(self) -> bool:
+        return bool(await self.run_once())
 
     async def run_once(self) -> int:
         """Lease and settle one batch of due uploads; how many were taken."""

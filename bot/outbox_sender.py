@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.outbox_templates import TemplateBook, template_data
+from bot.polling import PollingLoop
 from bot.wechat_api import WeChatClient, WeChatError
 from bot.wechat_api.errors import WINDOW_CODES
 from domain.clock import Clock
@@ -123,50 +124,25 @@ class OutboxSender:
         self.policy = policy or OutboxPolicy()
         self.stats = SenderStats()
         self.on_delivered: Callable[[ClaimedNotice, str, datetime], None] | None = None
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self.loop = PollingLoop(
+            "outbox-sender", self._round, lambda: self.policy, lambda: self.policy.linger_s
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def poke(self) -> None:
         """Something was queued: drain now instead of at the next poll."""
-        self._wake.set()
+        self.loop.poke()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-sender")
+        self.loop.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.policy.stop_grace_s)
-        except TimeoutError:
-            # Stuck on WeChat: leave the leases to expire; the next start resends those rows.
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stuck on WeChat past the grace period: the leases expire and the next start resends."""
+        await self.loop.stop()
 
-    async def run(self) -> None:
-        while not self._stopping:
-            # Cleared before draining, so a poke that lands during the drain is not lost.
-            self._wake.clear()
-            try:
-                claimed = await self.drain_once()
-            except Exception:
-                log.exception("outbox drain failed; retrying shortly")
-                claimed = 0
-            if self._stopping:
-                break
-            if claimed >= self.policy.batch:
-                continue  # more may be due right away
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
-            except TimeoutError:
-                continue
-            if self.policy.linger_s > 0 and not self._stopping:
-                await asyncio.sleep(self.policy.linger_s)
+    async def _round(self) -> bool:
+        return await self.drain_once() >= self.policy.batch  # more may be due right away
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it. Returns how many rows were claimed."""
@@ -185,7 +161,7 @@ class OutboxSender:
                 window = await self._window_open(items[0].notice.recipient)
                 held_back = False
                 for claim in items:
-                    if self._stopping or held_back or self._lease_running_out(claim):
+                    if self.loop.stopping or held_back or self._lease_running_out(claim):
                         await self.queue.release(claim)
                         continue
                     # An earlier notice waiting for a retry holds back the later ones.
