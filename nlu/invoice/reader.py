@@ -22,9 +22,12 @@ from nlu.invoice.ocr import Crop, OcrEngine
 from nlu.invoice.qr import QrHit, read_invoice_qr
 from nlu.invoice.qr_payload import QrPayload
 from nlu.invoice.reading import FieldValue, InvoiceReading
+from nlu.invoice.taxid import uscc_valid
 
 # Long lines are first recognised only this many heights from their left end (the label).
 PREFIX_RATIO = 4.0
+# Horizontal stretch for re-reading digit runs that came out too short.
+STRETCH = 1.3
 QR_CONFIDENCE = 0.99
 # A label with its value in the next box on the row; the box is then read in full.
 _LABEL_ONLY = re.compile(
@@ -85,7 +88,7 @@ class InvoiceReader:
             timings["orient"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        lines = self._recognise(bgr, quads)
+        lines, crops = self._recognise(bgr, quads)
         timings["recognise"] = time.perf_counter() - mark
         extraction = extract_fields(lines)
         if "invoice_type" not in extraction.fields and (
@@ -93,7 +96,9 @@ class InvoiceReader:
         ):
             retitled = self._reread_title(bgr, quads, lines)
             if retitled is not None:
-                extraction = extract_fields([*lines, retitled])
+                lines = [*lines, retitled]
+                extraction = extract_fields(lines)
+        extraction = self._reread_digits(crops, lines, extraction, payload)
 
         reading = InvoiceReading(
             is_invoice=payload is not None or _looks_like_invoice(extraction),
@@ -136,9 +141,9 @@ class InvoiceReader:
 
     # -- recognition -----------------------------------------------------------------------
 
-    def _recognise(self, bgr: np.ndarray, quads: list[np.ndarray]) -> list[Line]:
+    def _recognise(self, bgr: np.ndarray, quads: list[np.ndarray]) -> tuple[list[Line], list[Crop]]:
         if not quads:
-            return []
+            return [], []
         crops = [self.engine.crop(bgr, q) for q in quads]
         lines = _layout_lines(crops)
         # Pass 1: short lines whole, long lines by their left end only.
@@ -164,7 +169,83 @@ class InvoiceReader:
                     n for n in right_of(line, lines)[:2] if not n.full and n not in rescue
                 )
         self._complete(crops, lines, rescue)
-        return [line for line in lines if line.text]
+        return [line for line in lines if line.text], crops
+
+    def _reread_digits(
+        self,
+        crops: list[Crop],
+        lines: list[Line],
+        extraction: Extraction,
+        payload: QrPayload | None,
+    ) -> Extraction:
+        """Read digit fields again, stretched, when their value came out the wrong length.
+
+        CTC decoding merges a run of the same digit ("666" -> "66") when glyphs are blurred
+        together; a horizontally stretched crop separates them.
+        """
+        found = extraction.fields
+        labels: list[str] = []
+        if "check_code" not in found and (payload is None or payload.check_code):
+            labels.append("校验")
+        if "invoice_number" not in found and payload is None:
+            labels.append("发票号码")
+        invalid_id = any(
+            len(str(value)) == 18 and not uscc_valid(str(value))
+            for name, (value, _) in found.items()
+            if name.endswith("tax_id")
+        )
+        near_miss_id = any(
+            re.search(r"(识别号|信用代码)", normalise(line.text))
+            and re.search(
+                r"(?<![0-9A-Z])([0-9A-Z]{16,17}|[0-9A-Z]{19})(?![0-9A-Z])", normalise(line.text)
+            )
+            for line in lines
+        )
+        if invalid_id or near_miss_id:
+            labels += ["识别号", "信用代码"]
+        if not labels:
+            return extraction
+        pattern = re.compile("|".join(labels))
+        todo: list[Line] = []
+        for line in lines:
+            if line.index >= 0 and line.full and pattern.search(normalise(line.text)):
+                todo.append(line)
+                todo.extend(n for n in right_of(line, lines)[:1] if n.full and n.index >= 0)
+        if not todo:
+            return extraction
+        images = [
+            cv2.resize(
+                crops[line.index].image, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC
+            )
+            for line in todo
+        ]
+        replaced = {
+            id(line): result
+            for line, result in zip(todo, self.engine.recognize(images), strict=True)
+        }
+        retried = [
+            Line(
+                replaced[id(line)][0],
+                replaced[id(line)][1],
+                line.x0,
+                line.y0,
+                line.x1,
+                line.y1,
+                index=line.index,
+            )
+            if id(line) in replaced
+            else line
+            for line in lines
+        ]
+        second = extract_fields(retried)
+        for name, (value, confidence) in second.fields.items():
+            if name not in found or (
+                name.endswith("tax_id") and not uscc_valid(str(found[name][0]))
+            ):
+                extraction.put(name, value, confidence * 0.95)
+                if name.endswith("tax_id") and name in found and found[name][0] != value:
+                    extraction.fields[name] = (value, round(confidence * 0.95, 3))
+        return extraction
 
     def _reread_title(
         self, bgr: np.ndarray, quads: list[np.ndarray], lines: list[Line]
