@@ -157,9 +157,18 @@ class InvoiceReader:
                 line.full = False
         for line, (text, score) in zip(lines, self.engine.recognize(first), strict=True):
             line.text, line.score = text, score
-        # Pass 2: long lines whose label matters.
+        # Pass 2: long lines whose label matters, and the title (the largest print on the page,
+        # whatever province name it starts with).
+        heights = sorted(line.height for line in lines)
+        title_height = 1.4 * heights[len(heights) // 2]
         self._complete(
-            crops, lines, [line for line in lines if not line.full and wants_full_read(line.text)]
+            crops,
+            lines,
+            [
+                line
+                for line in lines
+                if not line.full and (wants_full_read(line.text) or line.height >= title_height)
+            ],
         )
         # Pass 3: values standing in their own box right of a label.
         rescue: list[Line] = []
