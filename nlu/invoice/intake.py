@@ -45,8 +45,13 @@ def check_size(data: bytes) -> None:
         raise ImageRejected("too_large", f"{len(data)} bytes")
 
 
-def load_image(data: bytes) -> Image.Image:
-    """Decode accepted bytes into an upright RGB image, or raise `ImageRejected`."""
+def load_image(data: bytes, max_side: int | None = None) -> Image.Image:
+    """Decode accepted bytes into an upright RGB image, or raise `ImageRejected`.
+
+    With `max_side`, a large JPEG is decoded at a reduced scale (JPEG's DCT scaling, several
+    times faster than decoding in full and resizing); the result is at least `max_side` on its
+    longer side when the original was.
+    """
     check_size(data)
     kind = sniff(data)
     # Pillow reads the pixel cap from a module global; set ours each time (another library in
@@ -58,6 +63,8 @@ def load_image(data: bytes) -> Image.Image:
             opened = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
             if opened.width * opened.height > MAX_PIXELS:
                 raise ImageRejected("bomb", f"{opened.width}x{opened.height}")
+            if max_side is not None and kind == "jpeg":
+                opened.draft("RGB", (max_side, max_side))
             opened.load()
             image: Image.Image = ImageOps.exif_transpose(opened) or opened
     except ImageRejected:

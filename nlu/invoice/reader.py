@@ -29,6 +29,10 @@ PREFIX_RATIO = 4.0
 # Horizontal stretch for re-reading digit runs that came out too short.
 STRETCH = 1.3
 QR_CONFIDENCE = 0.99
+# Large phone JPEGs are decoded at reduced scale: enough pixels for the QR code (fast path) and
+# for detection plus sharp line crops (full read), at a fraction of the decoding time.
+QR_DECODE_SIDE = 2000
+FULL_DECODE_SIDE = 2600
 # A label with its value in the next box on the row; the box is then read in full.
 _LABEL_ONLY = re.compile(
     r"(名称|称|识别号|信用代码|代码|号码|日期|校验码|小写\)?|大写\)?|合计)[:;]?$"
@@ -55,7 +59,7 @@ class InvoiceReader:
     def read_qr(self, data: bytes) -> InvoiceReading:
         """The fast path: only the QR code (tens of milliseconds)."""
         started = time.perf_counter()
-        bgr = _to_bgr(load_image(data))
+        bgr = _to_bgr(load_image(data, max_side=QR_DECODE_SIDE))
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         payload, hit = read_invoice_qr(gray)
         reading = InvoiceReading(is_invoice=payload is not None, qr=payload)
@@ -70,7 +74,7 @@ class InvoiceReader:
         """Full reading: QR and OCR, every field with its source and confidence."""
         started = time.perf_counter()
         cpu_started = time.process_time()  # all threads of this process: robust to noisy cores
-        bgr = _to_bgr(load_image(data))
+        bgr = _to_bgr(load_image(data, max_side=FULL_DECODE_SIDE))
         timings: dict[str, float] = {}
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         payload, hit = read_invoice_qr(gray)
