@@ -364,9 +364,6 @@ def _layout_lines(crops: list[Crop]) -> list[Line]:
         rx, ry = cx * cos - cy * sin, cx * sin + cy * cos
         w = float(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3])))
         h = float(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
-        if h > 1.5 * w:  # a vertical column of characters (e.g. 购买方 printed downwards)
-            w, h = h, w
-            w, h = h, w
         lines.append(Line("", 0.0, rx - w / 2, ry - h / 2, rx + w / 2, ry + h / 2, index=index))
     return lines
 
