@@ -194,7 +194,13 @@ def title_fragments(lines: list[Line]) -> list[Line]:
         line
         for line in lines
         if line is seed
-        or (same_row(seed, line) and abs(line.height - seed.height) < 0.35 * seed.height)
+        or (
+            same_row(seed, line)
+            and abs(line.height - seed.height) < 0.35 * seed.height
+            and re.search(r"[\u4e00-\u9fff]", line.norm)  # not the code or No. beside it
+            and not _TITLE_SKIP.search(line.norm)
+            and abs(line.cx - seed.cx) < 8 * seed.height
+        )
     ]
     return sorted(row, key=lambda line: line.x0)
 

@@ -23,8 +23,10 @@ MIN_REC_RATIO = 1.0
 MAX_BATCH = 8
 # A batch is cut when its widest crop would pad the narrowest beyond this factor.
 BATCH_SPREAD = 1.35
-# Detection wants the smaller text lines at least this tall (pixels at detection scale).
-MIN_DET_TEXT_PX = 16.0
+# Pages whose smaller text lines come out below MIN_DET_TEXT_PX at detection scale (an invoice
+# inside a screenshot) are detected again with those lines at TARGET_DET_TEXT_PX.
+MIN_DET_TEXT_PX = 12.0
+TARGET_DET_TEXT_PX = 16.0
 
 
 @dataclass(slots=True)
@@ -43,7 +45,7 @@ class Crop:
 class OcrEngine:
     """The three rapidocr models, loaded once per process."""
 
-    def __init__(self, threads: int = 2, det_limit: int = 960) -> None:
+    def __init__(self, threads: int = 2, det_limit: int = 800) -> None:
         from rapidocr_onnxruntime import RapidOCR
         from rapidocr_onnxruntime.utils import infer_engine
 
@@ -97,7 +99,7 @@ class OcrEngine:
             heights = [min(np.linalg.norm(b[0] - b[3]), np.linalg.norm(b[0] - b[1])) for b in boxes]
             small_text = float(np.percentile(heights, 25))
             if small_text < MIN_DET_TEXT_PX:
-                scale = min(1.0, scale * MIN_DET_TEXT_PX / max(small_text, 1.0))
+                scale = min(1.0, scale * TARGET_DET_TEXT_PX / max(small_text, 1.0))
                 if scale < 1:
                     small = cv2.resize(
                         image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA

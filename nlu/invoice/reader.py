@@ -42,7 +42,7 @@ _LABEL_ONLY = re.compile(
 class InvoiceReader:
     """Reads invoice images in the current process (models loaded once)."""
 
-    def __init__(self, threads: int = 2, det_limit: int = 960) -> None:
+    def __init__(self, threads: int = 2, det_limit: int = 800) -> None:
         self.engine = OcrEngine(threads=threads, det_limit=det_limit)
 
     # -- public --------------------------------------------------------------------------
