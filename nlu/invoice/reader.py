@@ -28,6 +28,8 @@ from nlu.invoice.taxid import uscc_valid
 PREFIX_RATIO = 4.0
 # Horizontal stretch for re-reading digit runs that came out too short.
 STRETCH = 1.3
+# Beyond this tilt (a photo taken at an angle) the page is straightened before reading.
+MAX_TILT_DEGREES = 5.0
 QR_CONFIDENCE = 0.99
 # Large phone JPEGs are decoded at reduced scale: enough pixels for the QR code (fast path) and
 # for detection plus sharp line crops (full read), at a fraction of the decoding time.
@@ -90,6 +92,15 @@ class InvoiceReader:
             mark = time.perf_counter()
             bgr, quads, turns = self._orient(bgr, quads)
             timings["orient"] = time.perf_counter() - mark
+
+        tilt = _tilt_degrees(quads)
+        if abs(tilt) > MAX_TILT_DEGREES:
+            # A photo taken at an angle: straighten the page and detect again, so rows and
+            # columns are rows and columns again.
+            mark = time.perf_counter()
+            bgr = _rotate_small(bgr, tilt)
+            quads = self.engine.detect(bgr)
+            timings["deskew"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
         lines, crops = self._recognise(bgr, quads)
@@ -346,6 +357,29 @@ def _rotate_quads(quads: list[np.ndarray], turns: int, width: int, height: int) 
             pts = quad
         out.append(_order(pts.astype(np.float32)))
     return out
+
+
+def _tilt_degrees(quads: list[np.ndarray]) -> float:
+    """The page's tilt from the median slope of its long, horizontal text lines."""
+    angles = [
+        math.degrees(math.atan2(float(q[1][1] - q[0][1]), float(q[1][0] - q[0][0])))
+        for q in quads
+        if _elongation(q) >= 3 and not _is_tall(q)
+    ]
+    return float(np.median(angles)) if len(angles) >= 3 else 0.0
+
+
+def _rotate_small(bgr: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate by a small angle about the centre, growing the canvas so no corner is lost."""
+    h, w = bgr.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    return cv2.warpAffine(
+        bgr, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def _layout_lines(crops: list[Crop]) -> list[Line]:

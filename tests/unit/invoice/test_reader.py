@@ -107,3 +107,17 @@ def test_degenerate_images_are_read_without_crashing(
     reading = reader.read(buffer.getvalue())
     assert not reading.is_invoice
     assert reading.value("invoice_number") is None
+
+
+def test_a_photo_taken_at_an_angle_is_straightened(
+    reader: InvoiceReader, invoices_dir: Path, labels: dict[str, dict[str, str | None]]
+) -> None:
+    name = "tianjin_freight_2.png"
+    image = Image.open(invoices_dir / name).convert("RGB")
+    buffer = io.BytesIO()
+    image.rotate(-12, expand=True, fillcolor=(110, 110, 110)).save(
+        buffer, format="JPEG", quality=85
+    )
+    reading = reader.read(buffer.getvalue())
+    assert "deskew" in reading.timings
+    _assert_fields(reading, labels[name])
