@@ -35,5 +35,6 @@ def make_app(token: str, appid: str, aes_key: str) -> web.Application:
 
 if __name__ == "__main__":
     port, token, appid, key = sys.argv[1:5]
-    web.run_app(make_app(token, appid, key), host="127.0.0.1", port=int(port), print=None,
-                access_log=None)
+    web.run_app(
+        make_app(token, appid, key), host="127.0.0.1", port=int(port), print=None, access_log=None
+    )

@@ -96,8 +96,13 @@ async def run_load(
                 await asyncio.sleep(1)
                 done = time.monotonic() - start
                 bar = "#" * int(30 * min(1.0, done / seconds))
-                print(f"\r  {name:<14} [{bar:<30}] {done:4.0f}s {result.sent:7d} sent "
-                      f"{result.errors} errors", end="", file=sys.stderr, flush=True)
+                print(
+                    f"\r  {name:<14} [{bar:<30}] {done:4.0f}s {result.sent:7d} sent "
+                    f"{result.errors} errors",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             print(file=sys.stderr)
 
         t0 = time.monotonic()

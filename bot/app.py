@@ -109,7 +109,18 @@ def create_app(
     app.cleanup_ctx.append(invoice_worker.invoice_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
     app.router.add_get("/healthz", healthz)
+    app.on_shutdown.append(stop_background_work)
     return app
+
+
+async def stop_background_work(app: web.Application) -> None:
+    """Before the server closes its connections, stop whatever makes outgoing calls, so that
+    nothing is mid-request to WeChat (or to the in-process sandbox) when the sockets go. Their
+    cleanup contexts stop them again later, which is harmless."""
+    for name in ("scheduler", "invoice_worker", "outbox_sender"):
+        service = app[SERVICES].get(name)
+        if service is not None:
+            await service.stop()
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -248,11 +248,10 @@ class Pipeline:
                     self.forget_identity(openid)
                 reply_xml, writes = self._settle(key, fields, replies, slot, now)
                 writes.conversation = conv if changed else None
-                session = uow.session
-                touched = session.in_transaction() or session.new or session.dirty
+                touched = uow.touched
                 if touched:
                     self.stats.own_transactions += 1
-                    applied = key in await write_in_session(session, [writes])
+                    applied = key in await write_in_session(uow.session, [writes])
                     if applied:
                         await uow.commit()
                 else:

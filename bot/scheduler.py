@@ -86,7 +86,8 @@ class Jobs:
         log.info("scheduler started (every %ss)", self.settings.scheduler_interval_s)
 
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         async with self._busy:  # let a scan in flight finish its transaction
             pass
 

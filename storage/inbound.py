@@ -26,7 +26,9 @@ class InboundRecord:
 
 
 def _record(r: InboundRow) -> InboundRecord:
-    return InboundRecord(r.id, r.dedup_key, r.openid, r.status, r.reply_xml, dict(r.payload), r.received_at)
+    return InboundRecord(
+        r.id, r.dedup_key, r.openid, r.status, r.reply_xml, dict(r.payload), r.received_at
+    )
 
 
 class SqlInboundLog:

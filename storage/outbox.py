@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from domain.notices import Notice
 from storage.tables.messaging import OutboxRow
@@ -52,24 +51,33 @@ class ClaimedNotice:
 
 
 def _due(now: datetime) -> Any:
-    # Pending and due, or claimed by a worker whose lease ran out (it died mid-send).
+    # Pending and due, or claimed by a worker whose lease ran out (it died mid-send). The
+    # status IN term lets the database use the partial index of open rows.
+    return and_(OutboxRow.status.in_(("pending", "sending")), _due_open(now))
+
+
+def _due_open(now: datetime) -> Any:
     return or_(
         and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
         and_(OutboxRow.status == "sending", OutboxRow.lease_until < now),
     )
 
 
-def _waits_behind_earlier(now: datetime) -> Any:
-    """A user's notices go out in order: a row waits while an earlier row for the same user is
-    being sent by some worker or is waiting for its retry."""
-    earlier = aliased(OutboxRow)
-    return exists().where(
-        earlier.recipient == OutboxRow.recipient,
-        earlier.id < OutboxRow.id,
-        or_(
-            and_(earlier.status == "pending", earlier.next_attempt_at > now),
-            and_(earlier.status == "sending", earlier.lease_until >= now),
-        ),
+def _held_back(now: datetime) -> Any:
+    """Per user, the first open row that is not sendable now (being sent by some worker, or
+    waiting for its retry). A user's notices go out in order: nothing after it may overtake
+    it. One grouped scan of the open rows, however many candidates there are."""
+    return (
+        select(OutboxRow.recipient, func.min(OutboxRow.id).label("first_id"))
+        .where(
+            OutboxRow.status.in_(("pending", "sending")),
+            or_(
+                and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at > now),
+                and_(OutboxRow.status == "sending", OutboxRow.lease_until >= now),
+            ),
+        )
+        .group_by(OutboxRow.recipient)
+        .subquery("held_back")
     )
 
 
@@ -87,11 +95,16 @@ class SqlOutboxQueue:
         (tasks, processes, hosts) never both get it."""
         until = now + lease
         async with self._sessions() as s, s.begin():
+            held = _held_back(now)
             candidates = (
                 (
                     await s.execute(
                         select(OutboxRow.id)
-                        .where(_due(now), ~_waits_behind_earlier(now))
+                        .outerjoin(held, held.c.recipient == OutboxRow.recipient)
+                        .where(
+                            _due(now),
+                            or_(held.c.first_id.is_(None), OutboxRow.id < held.c.first_id),
+                        )
                         .order_by(OutboxRow.id)
                         .limit(limit)
                     )

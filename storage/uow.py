@@ -1,8 +1,13 @@
-"""The SQL unit of work: one session, one transaction, the repositories bound to it."""
+"""The SQL unit of work: one session, one transaction, the repositories bound to it.
+
+Nothing is created until it is used: most conversation turns never touch the database, and a
+session (and its repositories) per turn would be pure overhead on the hot path.
+"""
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable
+from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,34 +18,70 @@ from storage.invoices import SqlInvoiceRepository
 from storage.outbox import SqlOutbox
 from storage.requests import SqlComplaintRepository, SqlRatingRepository, SqlRequestRepository
 
+R = TypeVar("R")
+
+
+class _Repository(Generic[R]):
+    """A repository attribute, made on first use and bound to the unit of work's session."""
+
+    def __init__(self, factory: Callable[[AsyncSession], R]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Repository[R]: ...
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> R | _Repository[R]:
+        if uow is None:
+            return self
+        repo = self.factory(uow.session)
+        uow.__dict__[self.name] = repo  # cached: later reads skip the descriptor
+        return repo
+
 
 class SqlUnitOfWork:
-    """`async with uow:` opens a transaction; leaving without `commit()` rolls it back."""
+    """`async with uow:` opens a transaction (lazily); leaving without `commit()` rolls back."""
+
+    identities = _Repository(SqlIdentityRepository)
+    outbox = _Repository(SqlOutbox)
+    conversations = _Repository(SqlConversationStore)
+    inbound = _Repository(SqlInboundLog)
+    requests = _Repository(SqlRequestRepository)
+    ratings = _Repository(SqlRatingRepository)
+    complaints = _Repository(SqlComplaintRepository)
+    invoices = _Repository(SqlInvoiceRepository)
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._open = False
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        if not self._open:
             raise RuntimeError("unit of work used outside `async with`")
+        if self._session is None:
+            self._session = self._sessions()
         return self._session
 
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
+    @property
+    def touched(self) -> bool:
+        """Whether anything was read or written through this unit of work."""
         s = self._session
-        self.identities = SqlIdentityRepository(s)
-        self.outbox = SqlOutbox(s)
-        self.conversations = SqlConversationStore(s)
-        self.inbound = SqlInboundLog(s)
-        self.requests = SqlRequestRepository(s)
-        self.ratings = SqlRatingRepository(s)
-        self.complaints = SqlComplaintRepository(s)
-        self.invoices = SqlInvoiceRepository(s)
+        return s is not None and (s.in_transaction() or bool(s.new or s.dirty or s.deleted))
+
+    async def __aenter__(self) -> Self:
+        self._open = True
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: Any) -> None:
+        self._open = False
+        for name in REPOSITORIES:
+            self.__dict__.pop(name, None)
         session, self._session = self._session, None
         if session is None:
             return
@@ -50,7 +91,13 @@ class SqlUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        if self._session is not None:
+            await self._session.commit()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()
+
+
+# The repository attributes, to drop their cached instances when the unit of work ends.
+REPOSITORIES = tuple(n for n, v in vars(SqlUnitOfWork).items() if isinstance(v, _Repository))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.tables.base import Base
@@ -51,6 +51,15 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Only the few rows still on their way: the sender's scans stay small however many
+        # sent rows the table keeps.
+        Index(
+            "ix_outbox_open",
+            "recipient",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
         Index("ix_outbox_recipient", "recipient", "created_at"),
         UniqueConstraint("dedup_key"),
     )

@@ -4,6 +4,7 @@ real app served on loopback, driven with signed, encrypted XML like WeChat sends
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +17,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
+from bot.app import create_app, stop_background_work
 from bot.appkeys import PIPELINE, SESSIONS
-from bot.outbound import learn_api_base
 from bot.sandbox.courier import Courier, event_xml, image_xml, text_xml
 from bot.settings import Settings
 from domain.clock import FixedClock
@@ -112,14 +112,35 @@ class Chat:
         return self.app[PIPELINE]
 
 
+async def close_server(server: TestServer) -> None:
+    """Stop the app's outgoing work first: the sandbox emulator lives on this same server, and a
+    call to it that starts while the server shuts down would wait out its whole timeout."""
+    await stop_background_work(server.app)
+    await server.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sandboxed_server(settings: Settings, **app_kwargs: Any) -> tuple[Any, TestServer]:
+    """The app and a test server on a port chosen up front, so that the app knows where its
+    sandbox emulator is from the first moment (start-up work may already call WeChat)."""
+    port = free_port()
+    if settings.sandbox and not settings.wechat_api_base:
+        settings = settings.with_(wechat_api_base=f"http://127.0.0.1:{port}/sandbox")
+    app = create_app(settings, **app_kwargs)
+    return app, TestServer(app, host="127.0.0.1", port=port)
+
+
 @asynccontextmanager
 async def running_chat(
     settings: Settings, *, encrypt: bool = True, clock: FixedClock | None = None, **app_kwargs: Any
 ) -> AsyncIterator[Chat]:
-    app = create_app(settings, clock=clock, **app_kwargs)
-    server = TestServer(app, host="127.0.0.1")
+    _, server = sandboxed_server(settings, clock=clock, **app_kwargs)
     await server.start_server()
-    learn_api_base(app, str(server.make_url("/")))  # the sandbox emulator is on this server
     courier = Courier(
         settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key, encrypt=encrypt
     )
@@ -134,5 +155,5 @@ async def running_chat(
         try:
             yield Chat(server, session, courier, settings, clock)
         finally:
-            await server.close()
+            await close_server(server)
     await asyncio.sleep(0)

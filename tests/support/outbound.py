@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
-from bot.outbound import POLICY, SENDER, TEMPLATES, WECHAT, learn_api_base
+from bot.outbound import POLICY, SENDER, TEMPLATES, WECHAT
 from bot.outbox_sender import OutboxPolicy, OutboxSender
 from bot.outbox_templates import StaticTemplateBook
 from bot.sandbox.courier import Courier
@@ -23,7 +21,7 @@ from bot.settings import Settings
 from bot.wechat_api import WeChatClient
 from domain.clock import FixedClock
 from tests.support.fake_nlu import KeywordNLU
-from tests.support.harness import Chat
+from tests.support.harness import Chat, close_server, sandboxed_server
 
 FAST = OutboxPolicy(
     batch=50,
@@ -87,15 +85,13 @@ async def running_sandbox(
     **app_kwargs: Any,
 ) -> AsyncIterator[SandboxChat]:
     app_kwargs.setdefault("nlu", KeywordNLU())
-    app = create_app(settings, clock=clock, **app_kwargs)
+    app, server = sandboxed_server(settings, clock=clock, **app_kwargs)
     app[POLICY] = policy
     if templates is not None:
         app[TEMPLATES] = templates
     if configure is not None:
         configure(app)
-    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    learn_api_base(app, str(server.make_url("/")))
     courier = Courier(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key)
     if clock is not None:
         sign = courier.sign
@@ -108,5 +104,5 @@ async def running_sandbox(
         try:
             yield SandboxChat(server, session, courier, settings, clock)
         finally:
-            await server.close()
+            await close_server(server)
     await asyncio.sleep(0)
