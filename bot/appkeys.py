@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from bot.wechat_protocol import MessageCrypto
-from storage.batch_writer import BatchWriter
 from domain.clock import Clock
+from storage.batch_writer import BatchWriter
 
 if TYPE_CHECKING:
     from bot.pipeline import Pipeline

@@ -61,7 +61,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("serve", help="run the web service (webhook, sandbox emulator and chat simulator)")
+    p = sub.add_parser(
+        "serve", help="run the web service (webhook, sandbox emulator and chat simulator)"
+    )
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
@@ -69,6 +71,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("migrate", help="upgrade the database schema to the latest revision")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("demo", help="load demo data: a firm, an admin, two accountants, three client companies")
+    p = sub.add_parser(
+        "demo", help="load demo data: a firm, an admin, two accountants, three client companies"
+    )
     p.add_argument("--if-empty", action="store_true", help="do nothing when staff already exist")
     p.set_defaults(func=cmd_demo)
