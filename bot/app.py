@@ -37,6 +37,8 @@ async def healthz(request: web.Request) -> web.Response:
             "handled": pipeline.stats.handled,
             "late": pipeline.stats.late,
             "errors": pipeline.stats.errors,
+            "write_batches": request.app[WRITER].batches,
+            "batched_writes": request.app[WRITER].items,
         }
     )
 

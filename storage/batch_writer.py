@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 # written before answering WeChat `success`; finish: the final status of an accepted row.
 Mode = Literal["insert", "accept", "finish"]
 MAX_BATCH = 200
+# After a wake-up, how long to let more turns join the batch. Statements run inline on the loop
+# (see storage.engine), so nothing queues up *while* a batch commits: a short linger is what
+# turns one commit per message into one commit per few dozen.
+LINGER_S = 0.002
 
 
 @dataclass
@@ -194,6 +198,8 @@ class BatchWriter:
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
+            if not self._closing:
+                await asyncio.sleep(LINGER_S)
             self._wakeup.clear()
             while self._queue:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
