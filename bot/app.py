@@ -20,7 +20,7 @@ from handlers.app import build_root
 from handlers.router import Router
 from handlers.turn import Ports, Understanding
 from storage.batch_writer import BatchWriter
-from storage.engine import create_engine, session_factory
+from storage.engine import create_engine, is_sqlite, session_factory
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def create_app(
             clock=app[CLOCK],
             writer=app[WRITER],
             budget_s=settings.reply_budget_s,
+            cache_conversations=is_sqlite(settings.database_url),
         )
         app[PIPELINE] = pipeline
         recovered = await pipeline.recover_stale()

@@ -115,6 +115,10 @@ class Pipeline:
     clock: Clock
     writer: BatchWriter
     budget_s: float = 4.0
+    # Keep conversation state in memory between turns. Right for one process (SQLite); with
+    # several workers (PostgreSQL) a user's next message may land on another worker, so the
+    # state is read from the database every turn.
+    cache_conversations: bool = True
     on_late: Callable[[], None] | None = None  # pokes the outbox sender: notices queued
     stats: PipelineStats = field(default_factory=PipelineStats)
     _locks: KeyedLocks = field(default_factory=KeyedLocks)
@@ -225,6 +229,8 @@ class Pipeline:
             return await uow.conversations.load(self.firm.appid, openid)
 
     def _remember(self, conv: Conversation) -> None:
+        if not self.cache_conversations:
+            return
         self._conversations[conv.openid] = conv
         self._conversations.move_to_end(conv.openid)
         while len(self._conversations) > CONVERSATION_CACHE_SIZE:

@@ -220,3 +220,23 @@ async def test_two_workers_given_the_same_message_record_it_once(
         for c in (a, b):
             _, again, _ = await c.post_xml(xml)
             assert again is not None and again["Content"] == answered[0]["Content"]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="TEST_POSTGRES_URL not set")
+async def test_a_conversation_can_move_between_workers_on_postgres(tmp_path: Path) -> None:
+    """Several workers need PostgreSQL; a user's next message may reach another worker, which
+    must carry on the same conversation."""
+    from tests.support.harness import postgres_database
+
+    async with postgres_database(os.environ["TEST_POSTGRES_URL"]) as url:
+        from tests.support.harness import create_schema
+
+        await create_schema(url)
+        settings = make_settings(url, tmp_path)
+        async with (
+            running_chat(settings, nlu=KeywordNLU()) as a,
+            running_chat(settings, nlu=KeywordNLU()) as b,
+        ):
+            assert "6位绑定码" in (await a.say("o_roamer", "绑定") or "")
+            assert "6位数字" in (await b.say("o_roamer", "12ab") or "")  # B knows the flow
+            assert "已取消" in (await a.say("o_roamer", "取消") or "")  # and A sees B's turn
