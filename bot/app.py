@@ -91,7 +91,7 @@ def create_app(
             clock=app[CLOCK],
             writer=app[WRITER],
             budget_s=settings.reply_budget_s,
-            cache_conversations=is_sqlite(settings.database_url),
+            single_process=is_sqlite(settings.database_url),
         )
         app[PIPELINE] = pipeline
         recovered = await pipeline.recover_stale()

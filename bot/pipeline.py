@@ -115,10 +115,10 @@ class Pipeline:
     clock: Clock
     writer: BatchWriter
     budget_s: float = 4.0
-    # Keep conversation state in memory between turns. Right for one process (SQLite); with
-    # several workers (PostgreSQL) a user's next message may land on another worker, so the
-    # state is read from the database every turn.
-    cache_conversations: bool = True
+    # Keep identities and conversation state in memory between turns. Right for one process
+    # (SQLite); with several workers (PostgreSQL) a user's next message may land on another
+    # worker, so both are read from the database every turn.
+    single_process: bool = True
     on_late: Callable[[], None] | None = None  # pokes the outbox sender: notices queued
     stats: PipelineStats = field(default_factory=PipelineStats)
     _locks: KeyedLocks = field(default_factory=KeyedLocks)
@@ -206,7 +206,8 @@ class Pipeline:
             return hit[1]
         async with self.uow() as uow:
             ident = await uow.identities.resolve(self.firm, openid)
-        self._identities[openid] = (mono + IDENTITY_TTL_S, ident)
+        if self.single_process:
+            self._identities[openid] = (mono + IDENTITY_TTL_S, ident)
         return ident
 
     def forget_identity(self, openid: str) -> None:
@@ -229,7 +230,7 @@ class Pipeline:
             return await uow.conversations.load(self.firm.appid, openid)
 
     def _remember(self, conv: Conversation) -> None:
-        if not self.cache_conversations:
+        if not self.single_process:
             return
         self._conversations[conv.openid] = conv
         self._conversations.move_to_end(conv.openid)
