@@ -68,10 +68,13 @@ class WriteSet:
         }
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def _insert(session: AsyncSession, model: Any) -> Any:
     # Core inserts on the Table: the ORM's bulk path costs more than the statement itself.
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if _dialect(session) == "postgresql" else sqlite
     return module.insert(model.__table__)
 
 
@@ -92,9 +95,24 @@ def _inbound_statement(session: AsyncSession, mode: Mode) -> Insert:
     return stmt.returning(InboundRow.__table__.c.dedup_key)  # type: ignore[no-any-return]
 
 
-async def write_in_session(session: AsyncSession, items: Sequence[WriteSet]) -> set[str]:
+async def write_in_session(
+    session: AsyncSession, items: Sequence[WriteSet], *, fresh: bool = False
+) -> set[str]:
     """Apply the write sets in `session`'s transaction (the caller commits). Returns the dedup
-    keys that were applied; the others were duplicates and left no trace."""
+    keys that were applied; the others were duplicates and left no trace.
+
+    `fresh`: the transaction has written nothing else yet, so on SQLite the common case (no
+    duplicates) can use a plain executemany, three times cheaper than a multi-row INSERT ...
+    RETURNING, and fall back to the exact path only when a row was skipped."""
+    if fresh and _dialect(session) == "sqlite" and all(i.mode != "finish" for i in items):
+        stmt = _insert(session, InboundRow).on_conflict_do_nothing(
+            index_elements=["appid", "dedup_key"]
+        )
+        result = await session.execute(stmt, [i.inbound_values() for i in items])
+        if result.rowcount == len(items):  # type: ignore[attr-defined]
+            await _write_rest(session, items)
+            return {i.dedup_key for i in items}
+        await session.rollback()  # some were seen before: find out which, exactly
     applied: set[str] = set()
     for mode in ("insert", "accept", "finish"):
         group = [i for i in items if i.mode == mode]
@@ -104,10 +122,13 @@ async def write_in_session(session: AsyncSession, items: Sequence[WriteSet]) -> 
         # One multi-row statement: RETURNING names exactly the rows that went in.
         result = await session.execute(stmt.values([i.inbound_values() for i in group]))
         applied.update(result.scalars().all())
-    winners = [i for i in items if i.dedup_key in applied]
+    await _write_rest(session, [i for i in items if i.dedup_key in applied])
+    return applied
+
+
+async def _write_rest(session: AsyncSession, winners: Sequence[WriteSet]) -> None:
     await _write_conversations(session, [i.conversation for i in winners if i.conversation])
     await _write_notices(session, [n for i in winners for n in i.notices], winners)
-    return applied
 
 
 async def _write_conversations(session: AsyncSession, convs: Iterable[Conversation]) -> None:
@@ -211,7 +232,7 @@ class BatchWriter:
         items = [item for item, _ in batch]
         try:
             async with self._sessions() as session:
-                applied = await write_in_session(session, items)
+                applied = await write_in_session(session, items, fresh=True)
                 await session.commit()
         except Exception as exc:
             log.exception("batch of %d writes failed", len(batch))
