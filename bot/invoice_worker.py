@@ -10,8 +10,8 @@ twice; an expired lease is taken over), then for each:
 2. sniffs the magic bytes (JPEG/PNG/GIF only) and stores the bytes content-addressed;
 3. the very same bytes already stored for this company: a duplicate notice, nothing read;
 4. reads it in the warmed process pool (QR first, OCR for the rest; decompression bombs and
-   truncated files are refused there), maps perception's reading to domain values and runs the
-   checks;
+   truncated files are refused there), maps perception's reading to domain values
+   (`bot.invoice_record`) and runs the checks;
 5. settles the upload and, in the same transaction, stores the invoice (unique per company by
    code + number) and queues the result notice in the outbox.
 
@@ -22,11 +22,10 @@ Nothing is lost on a crash: an upload stays `pending` or `working` until settled
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -34,14 +33,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.appkeys import CLOCK, PIPELINE, SERVICES, SESSIONS, SETTINGS
-from bot.cli_invoice import facts_from_reading
+from bot.invoice_record import record_from_reading
 from bot.polling import PollingLoop
 from bot.wechat_api import WeChatError
 from bot.wechat_api.client import Media
 from domain.clock import Clock
-from domain.invoice_checks import run_checks
 from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, UploadStatus, yuan
-from domain.invoices import Invoice, is_digital_number, kind_of
 from domain.notices import Notice
 from handlers.invoices import render_duplicate, render_failed, render_read
 from nlu.invoice.errors import ImageRejected
@@ -51,22 +48,6 @@ from storage.blobs import BlobStore
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
-
-# Perception's field names -> the names corrections and sources use.
-_FIELD_NAMES = {
-    "invoice_type": "invoice_type",
-    "invoice_code": "code",
-    "invoice_number": "number",
-    "issue_date": "issue_date",
-    "check_code": "check_code",
-    "amount_excl_tax": "amount_excl_tax",
-    "tax": "tax",
-    "amount_total": "amount_total",
-    "buyer_name": "buyer_name",
-    "buyer_tax_id": "buyer_tax_id",
-    "seller_name": "seller_name",
-    "seller_tax_id": "seller_tax_id",
-}
 
 
 class InvoiceReader(Protocol):
@@ -97,64 +78,6 @@ class WorkerStats:
     duplicates: int = 0
     failed: int = 0
     retried: int = 0
-
-
-def record_from_reading(
-    reading: InvoiceReading, upload: InvoiceUpload, sha256: str, now: datetime
-) -> InvoiceRecord:
-    """Perception's reading -> the domain record (only called when it is an invoice)."""
-
-    def text(name: str) -> str | None:
-        value = reading.value(name)
-        return None if value is None or value == "" else str(value)
-
-    def fen(name: str) -> int | None:
-        value = reading.value(name)
-        return value if isinstance(value, int) else None
-
-    number = text("invoice_number")
-    assert number is not None
-    code = None if is_digital_number(number) else text("invoice_code")
-    issued: date | None = None
-    raw_date = text("issue_date")
-    if raw_date is not None:
-        with contextlib.suppress(ValueError):
-            issued = date.fromisoformat(raw_date)
-    invoice_type = text("invoice_type")
-    invoice = Invoice(
-        company_id=upload.company_id,
-        number=number,
-        code=code,
-        kind=kind_of(invoice_type, number),
-        invoice_type=invoice_type,
-        issue_date=issued,
-        amount_excl_tax_fen=fen("amount_excl_tax"),
-        tax_fen=fen("tax"),
-        amount_total_fen=fen("amount_total"),
-        buyer_name=text("buyer_name"),
-        buyer_tax_id=text("buyer_tax_id"),
-        seller_name=text("seller_name"),
-        seller_tax_id=text("seller_tax_id"),
-        check_code=text("check_code"),
-        image_sha256=sha256,
-        uploaded_by=upload.contact_id or 0,
-        uploaded_at=upload.created_at,
-    )
-    facts = facts_from_reading(reading)
-    return InvoiceRecord(
-        invoice=invoice,
-        uploader_name=upload.uploader_name,
-        sources={_FIELD_NAMES[k]: v.source for k, v in reading.fields.items() if k in _FIELD_NAMES},
-        confidence={
-            _FIELD_NAMES[k]: float(v.confidence)
-            for k, v in reading.fields.items()
-            if k in _FIELD_NAMES
-        },
-        capital_amount_fen=reading.capital_amount_fen,
-        qr_vs_ocr=dict(facts.qr_vs_ocr),
-        checks=tuple(run_checks(facts, now)),
-        upload_id=upload.id,
-    )
 
 
 def _download_failure(exc: WeChatError) -> str:
