@@ -40,7 +40,7 @@ from bot.wechat_api.client import Media
 from domain.clock import Clock
 from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, UploadStatus, yuan
 from domain.notices import Notice
-from handlers.invoices import render_duplicate, render_failed, render_read
+from handlers.invoice_texts import render_duplicate, render_failed, render_read
 from nlu.invoice.errors import ImageRejected
 from nlu.invoice.intake import check_size, sniff
 from nlu.invoice.reading import InvoiceReading

@@ -14,7 +14,7 @@ from domain.identity import Firm, Identity, Role, identity_for
 from domain.invoice_uploads import InvoiceRecord, UploadStatus
 from domain.invoices import Invoice, InvoiceKind
 from handlers.app import build_root
-from handlers.invoices import render_read
+from handlers.invoice_texts import render_read
 from handlers.message import Inbound
 from handlers.replies import Text
 from handlers.turn import Ports, Turn
