@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import dispatch
+from domain import dispatch_timers
 from domain.clock import Clock
-from domain.dispatch import DispatchPolicy, ScanReport
+from domain.dispatch import DispatchPolicy
+from domain.dispatch_timers import ScanReport
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,10 @@ async def run_dispatch_scan(
     settings: Any,
     on_notices: Callable[[], None] | None = None,
 ) -> ScanReport:
-    """Re-push, escalate, remind and release whatever is due (see `domain.dispatch.scan`)."""
+    """Re-push, escalate, remind and release whatever is due (see `domain.dispatch_timers.scan`)."""
     policy = DispatchPolicy.from_settings(settings)
     async with SqlUnitOfWork(sessions) as uow:
-        report = await dispatch.scan(uow, clock.now(), policy)
+        report = await dispatch_timers.scan(uow, clock.now(), policy)
         await uow.commit()
     if report.acted:
         log.info("dispatch scan: %s", report)

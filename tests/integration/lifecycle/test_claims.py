@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import dispatch, lifecycle
+from domain import dispatch, dispatch_timers, lifecycle
 from domain.dispatch import DispatchPolicy
 from domain.errors import Conflict, DomainError
 from domain.identity import Firm, Identity
@@ -99,9 +99,9 @@ async def test_scan_is_idempotent_across_two_workers(db: Db) -> None:
     number = await db.raise_one()
     later = MONDAY_10 + timedelta(minutes=31)
 
-    async def scan() -> dispatch.ScanReport:
+    async def scan() -> dispatch_timers.ScanReport:
         async with db.uow() as uow:
-            report = await dispatch.scan(uow, later, POLICY)
+            report = await dispatch_timers.scan(uow, later, POLICY)
             await uow.commit()
             return report
 

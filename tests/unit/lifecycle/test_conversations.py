@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain import dispatch
+from domain import dispatch_timers
 from domain.dispatch import DispatchPolicy
 from domain.requests import Status
 from tests.unit.lifecycle.fakes import NOW, Office, office
@@ -162,21 +162,21 @@ async def test_scan_repushes_once_then_escalates_then_stops(o: Office) -> None:
     await raised(o)
     policy = DispatchPolicy()
     at = NOW + timedelta(minutes=31)
-    assert (await dispatch.scan(o.uow, at, policy)).repushed == 1
-    assert (await dispatch.scan(o.uow, at, policy)).acted == 0
+    assert (await dispatch_timers.scan(o.uow, at, policy)).repushed == 1
+    assert (await dispatch_timers.scan(o.uow, at, policy)).acted == 0
     at += timedelta(minutes=31)
-    assert (await dispatch.scan(o.uow, at, policy)).escalated == 1
+    assert (await dispatch_timers.scan(o.uow, at, policy)).escalated == 1
     req = await o.uow.requests.get(o.firm.id, "R1001")
     assert req is not None and req.status is Status.ESCALATED
-    assert (await dispatch.scan(o.uow, at + timedelta(hours=3), policy)).acted == 0
+    assert (await dispatch_timers.scan(o.uow, at + timedelta(hours=3), policy)).acted == 0
     assert "抢单成功" in await o.say("o_li", "抢单 R1001")
 
 
 async def test_client_cancel_of_escalated_request_tells_admins(o: Office) -> None:
     await raised(o)
     policy = DispatchPolicy()
-    await dispatch.scan(o.uow, NOW + timedelta(minutes=31), policy)
-    await dispatch.scan(o.uow, NOW + timedelta(minutes=62), policy)
+    await dispatch_timers.scan(o.uow, NOW + timedelta(minutes=31), policy)
+    await dispatch_timers.scan(o.uow, NOW + timedelta(minutes=62), policy)
     assert "已为您撤销" in await o.say("o_chen", "撤销 R1001")
     assert o.told("o_admin", "request_cancelled")
 
