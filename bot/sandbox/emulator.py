@@ -12,7 +12,8 @@ enforces what WeChat enforces, so the production code path meets the same refusa
 
 What reached a user can be read back as JSON at `GET /sandbox/api/outbox?openid=`: that is what
 the user would see in WeChat. Faults (-1, 45011, HTTP 500, timeouts) can be switched on for a
-number of calls or seconds, in process or through `POST /sandbox/api/faults`.
+number of calls or seconds, in process or through `POST /sandbox/api/faults`; they live in
+`bot.sandbox.faults`, and the custom-menu checks in `bot.sandbox.menu_rules`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import asyncio
 import itertools
 import json
 import secrets
-import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +31,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.sandbox.faults import Faults
+from bot.sandbox.menu_rules import menu_problem
 from bot.sandbox.users import UserState
 from domain.clock import Clock
 
@@ -55,7 +57,6 @@ CUSTOM_TYPES = {
     "wxcard",
     "miniprogrampage",
 }
-FAULT_MODES = {"-1", "45011", "500", "timeout"}
 
 
 def _json(data: dict[str, Any], status: int = 200) -> web.Response:
@@ -71,56 +72,6 @@ def _json(data: dict[str, Any], status: int = 200) -> web.Response:
 def _err(code: int, msg: str) -> web.Response:
     rid = secrets.token_hex(4)
     return _json({"errcode": code, "errmsg": f"{msg} rid: {rid}"})
-
-
-@dataclass
-class Fault:
-    mode: str  # "-1" | "45011" | "500" | "timeout"
-    remaining: int | None = None  # calls left; None: until `until`
-    until: float | None = None  # time.monotonic() deadline; None: until `remaining` runs out
-    path_prefix: str = "/cgi-bin/"
-    hits: int = 0
-
-
-@dataclass
-class Faults:
-    """Make the emulator misbehave for a while (an outage on WeChat's side)."""
-
-    current: Fault | None = None
-    timeout_sleep_s: float = 30.0
-
-    def inject(
-        self,
-        mode: str,
-        *,
-        calls: int | None = None,
-        seconds: float | None = None,
-        path_prefix: str = "/cgi-bin/",
-    ) -> None:
-        if mode not in FAULT_MODES:
-            raise ValueError(f"unknown fault mode {mode!r}")
-        until = time.monotonic() + seconds if seconds is not None else None
-        if calls is None and until is None:
-            calls = 1
-        self.current = Fault(mode, calls, until, path_prefix)
-
-    def clear(self) -> None:
-        self.current = None
-
-    def take(self, path: str) -> str | None:
-        f = self.current
-        if f is None or not path.startswith(f.path_prefix):
-            return None
-        if f.until is not None and time.monotonic() >= f.until:
-            self.current = None
-            return None
-        if f.remaining is not None:
-            if f.remaining <= 0:
-                self.current = None
-                return None
-            f.remaining -= 1
-        f.hits += 1
-        return f.mode
 
 
 @dataclass
@@ -424,57 +375,3 @@ class Emulator:
         r.add_post("/sandbox/cgi-bin/media/upload", self.media_upload)
         r.add_post("/sandbox/cgi-bin/menu/create", self.menu_create)
         r.add_get("/sandbox/cgi-bin/menu/get", self.menu_get)
-
-
-def _bytes(s: Any) -> int:
-    return len(str(s).encode("utf-8"))
-
-
-def menu_problem(body: dict[str, Any]) -> tuple[int, str] | None:
-    """WeChat's checks on a custom menu: 1-3 buttons, 1-5 sub-buttons each, name and key sizes,
-    known types with the field each type needs."""
-    buttons = body.get("button")
-    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
-        return 40016, "invalid button size"
-    for b in buttons:
-        if not isinstance(b, dict) or not b.get("name") or _bytes(b["name"]) > 16:
-            return 40018, "invalid button name size"
-        subs = b.get("sub_button")
-        if subs:
-            if not isinstance(subs, list) or len(subs) > 5:
-                return 40023, "invalid sub button size"
-            for sb in subs:
-                if not isinstance(sb, dict) or not sb.get("name") or _bytes(sb["name"]) > 60:
-                    return 40018, "invalid button name size"
-                problem = _button_action_problem(sb)
-                if problem is not None:
-                    return problem
-        else:
-            problem = _button_action_problem(b)
-            if problem is not None:
-                return problem
-    return None
-
-
-def _button_action_problem(b: dict[str, Any]) -> tuple[int, str] | None:
-    kind = b.get("type")
-    if kind in {
-        "click",
-        "scancode_push",
-        "scancode_waitmsg",
-        "pic_sysphoto",
-        "pic_photo_or_album",
-        "pic_weixin",
-        "location_select",
-    }:
-        if not b.get("key") or _bytes(b["key"]) > 128:
-            return 40019, "invalid button key size"
-        return None
-    if kind == "view":
-        url = str(b.get("url", ""))
-        if not url or _bytes(url) > 1024:
-            return 40027, "invalid sub button url size"
-        return None
-    if kind in {"media_id", "view_limited", "miniprogram", "article_id", "article_view_limited"}:
-        return None
-    return 40017, "invalid button type"

@@ -29,7 +29,8 @@ from bot.appkeys import CLOCK, SESSIONS, SETTINGS
 from bot.menu import menu_json
 from bot.outbound import TEMPLATES
 from bot.sandbox.courier import Courier, event_xml, image_xml, text_xml
-from bot.sandbox.emulator import FAULT_MODES, Emulator, StoredMedia
+from bot.sandbox.emulator import Emulator, StoredMedia
+from bot.sandbox.faults import FAULT_MODES
 from bot.sandbox.users import InboundLogUsers, UserState
 
 log = logging.getLogger(__name__)

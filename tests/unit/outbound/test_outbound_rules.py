@@ -10,7 +10,8 @@ import pytest
 from bot.menu import MENU, Button, click_keys, menu_json
 from bot.outbox_sender import OutboxPolicy, backoff
 from bot.outbox_templates import SANDBOX_TEMPLATES, StaticTemplateBook, Template, template_data
-from bot.sandbox.emulator import Faults, menu_problem
+from bot.sandbox.faults import Faults
+from bot.sandbox.menu_rules import menu_problem
 from bot.sandbox.web import reply_view
 from domain.notices import Notice
 
