@@ -4,6 +4,7 @@ Works on both layouts in circulation: the classic VAT form (buyer block above th
 seller block below 价税合计, labels like 名称/纳税人识别号 with the value after a colon or in the
 next box on the row) and the 数电票 form (buyer left, seller right, 统一社会信用代码/纳税人识别号).
 Nothing here knows any particular invoice; it knows how Chinese VAT invoices are laid out.
+The buyer and seller blocks (name, tax ID) are read in `nlu.invoice.parties`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 
 from nlu.invoice.capitals import looks_like_capitals, parse_capital_amount
 from nlu.invoice.layout import Line, normalise, right_of, same_row
+from nlu.invoice.parties import CIPHER, NAME_LABEL, TAX_ID_LABEL, after_label, read_parties
 from nlu.invoice.qr_payload import QR_TYPE_NAMES, yuan_to_fen
-from nlu.invoice.taxid import repair_tax_id
 
 INVOICE_TYPES: tuple[str, ...] = (
     *QR_TYPE_NAMES.values(),
@@ -31,14 +32,6 @@ INVOICE_TYPES: tuple[str, ...] = (
 _TITLE_SKIP = re.compile(r"代码|号码|日期|校验|专用章|监制|机器|编号|开票人|代开|销售方|购买方")
 _AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
 _AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
-_NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
-_TAX_ID_LABEL = re.compile(
-    r"(纳税人识别号|纳税人.{0,3}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?"
-)
-_TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
-# Right after its label, an old-style short ID (some local forms print 9 characters) is accepted.
-_TAX_ID_AFTER_LABEL = re.compile(r"^[0-9A-Z]{8,20}$")
-_CIPHER = re.compile(r"[<>*/+]")
 _DATE = re.compile(r"(\d{4})[年\-./]?(\d{1,2})[月\-./]?(\d{1,2})")
 
 # Words whose presence in a line's first few characters means the whole line is worth reading.
@@ -54,7 +47,7 @@ def wants_full_read(prefix: str) -> bool:
     text = normalise(prefix)
     if text.startswith(("代开", "地址", "开户行", "机器编号")):
         return False  # labels of lines we never need
-    if len(_CIPHER.findall(text)) >= 2 and not re.search(r"[\u4e00-\u9fff]", text):
+    if len(CIPHER.findall(text)) >= 2 and not re.search(r"[\u4e00-\u9fff]", text):
         return False  # the 密码区 cipher block
     if _WANTED_PREFIX.search(text) or _CAPITAL_CHARS.search(text):
         return True
@@ -89,7 +82,8 @@ def extract_fields(lines: list[Line]) -> Extraction:
     _labelled(lines, out, "issue_date", re.compile(r"开票日期|日期"), _date_value)
     _labelled(lines, out, "check_code", re.compile(r"校验码|校验"), _check_code_value)
     total_row = _amounts(lines, out)
-    _parties(lines, out, total_row)
+    for name, (value, score) in read_parties(lines, total_row).items():
+        out.put(name, value, score)
     rates = []
     for line in lines:
         for rate in re.findall(r"(?<![\d.])(\d{1,2}(?:\.\d)?)%", line.norm):
@@ -208,17 +202,12 @@ def title_fragments(lines: list[Line]) -> list[Line]:
 # -- labelled values ---------------------------------------------------------------------------
 
 
-def _after_label(text: str, label: re.Pattern[str]) -> str:
-    found = label.search(text)
-    return text[found.end() :] if found else text
-
-
 def _labelled(lines, out, name, label, parse) -> None:  # type: ignore[no-untyped-def]
     for line in lines:
         text = line.norm
         if not label.search(text):
             continue
-        value = parse(_after_label(text, label).lstrip(":;"))
+        value = parse(after_label(text, label).lstrip(":;"))
         if value is not None:
             out.put(name, value, line.score)
             continue
@@ -269,7 +258,7 @@ def _code_and_number(lines: list[Line], out: Extraction) -> None:
     # Classic paper forms print the code and number large at the top without labels.
     # They sit above the buyer block (名称/纳税人识别号 labels), whatever surrounds the invoice.
     block = [
-        line for line in lines if _NAME_LABEL.match(line.norm) or _TAX_ID_LABEL.search(line.norm)
+        line for line in lines if NAME_LABEL.match(line.norm) or TAX_ID_LABEL.search(line.norm)
     ]
     heights = sorted(line.height for line in lines)
     typical = heights[len(heights) // 2]
@@ -383,115 +372,3 @@ def _amounts(lines: list[Line], out: Extraction) -> Line | None:
                 out.put("amount_excl_tax", _amount_of(row[0].norm), 0.9 * row[0].score)
                 out.put("tax", _amount_of(row[-1].norm), 0.9 * row[-1].score)
     return total_anchor
-
-
-# -- buyer and seller --------------------------------------------------------------------------
-
-
-def _is_name_value(text: str) -> bool:
-    return (
-        len(text) >= 2
-        and re.search(r"[\u4e00-\u9fff]", text) is not None
-        and len(_CIPHER.findall(text)) <= 1
-        and not _NAME_LABEL.match(text)
-    )
-
-
-def _parties(lines: list[Line], out: Extraction, total_anchor: Line | None) -> None:
-    xs = [line.x0 for line in lines] + [line.x1 for line in lines]
-    anchors = [
-        line
-        for line in lines
-        if re.search(r"价税合计|小写|纳税人识别号|开票日期|发票号码|合计|税额", line.norm)
-    ]
-    left = min((a.x0 for a in anchors), default=min(xs))
-    right = max((a.x1 for a in anchors), default=max(xs))
-    mid = (left + right) / 2
-
-    def is_seller(line: Line) -> bool:
-        if total_anchor is not None and line.y0 > total_anchor.y1:
-            return True
-        return line.x0 > mid - 0.05 * (right - left)
-
-    names: dict[str, tuple[str, float]] = {}
-    ids: dict[str, tuple[str, float]] = {}
-    id_labels: dict[str, Line] = {}
-    for line in lines:
-        text = line.norm
-        if _TAX_ID_LABEL.search(text):
-            party = "seller" if is_seller(line) else "buyer"
-            id_labels.setdefault(party, line)
-            value = _tax_id_value(_after_label(text, _TAX_ID_LABEL))
-            score = line.score
-            if value is None:
-                for neighbour in right_of(line, lines, max_gap=6 * line.height)[:2]:
-                    if _TAX_ID_LABEL.search(neighbour.norm) or _NAME_LABEL.match(neighbour.norm):
-                        break  # the other party's block on the same row
-                    value = _tax_id_value(neighbour.norm)
-                    if value is not None:
-                        score = min(score, neighbour.score)
-                        break
-            if value is not None and (party not in ids or ids[party][1] < score):
-                ids[party] = (value, score)
-            continue
-        label = _NAME_LABEL.match(text)
-        if label is None or re.search(r"项目|货物|劳务|服务名称", text):
-            continue
-        party = "seller" if is_seller(line) else "buyer"
-        value = text[label.end() :].lstrip(":;")
-        score = line.score
-        if value.startswith("称"):
-            value = value[1:].lstrip(":;")
-        if not _is_name_value(value):
-            value = ""
-            for neighbour in right_of(line, lines, max_gap=8 * line.height)[:3]:
-                if _TAX_ID_LABEL.search(neighbour.norm) or re.match(r"名称", neighbour.norm):
-                    break  # the other party's block on the same row
-                candidate = neighbour.norm.lstrip(":;")
-                if re.match(r"^.[:;]", candidate):
-                    candidate = candidate[2:]  # "称：" with the 称 misread
-                if _is_name_value(candidate):
-                    value, score = candidate, min(score, neighbour.score)
-                    break
-        if value and (party not in names or names[party][1] < score):
-            names[party] = (value, score)
-    for party, id_label in id_labels.items():
-        if party not in names:
-            found = _name_above(id_label, lines)
-            if found is not None:
-                names[party] = found
-    for party, (value, score) in names.items():
-        out.put(f"{party}_name", value, score)
-    for party, (value, score) in ids.items():
-        out.put(f"{party}_tax_id", value, score)
-
-
-def _name_above(id_label: Line, lines: list[Line]) -> tuple[str, float] | None:
-    """The name printed on the row above a tax-ID label, when its own label was misread.
-
-    Both layouts print 名称 directly above 纳税人识别号 / 统一社会信用代码.
-    """
-    reach = 2.2 * id_label.height
-    above = [
-        line
-        for line in lines
-        if line.full
-        and line.y1 <= id_label.cy
-        and id_label.y0 - line.y1 < reach
-        and line.x1 > id_label.x0
-        and line.x0 < id_label.x1 + 3 * id_label.height
-    ]
-    for line in sorted(above, key=lambda item: (-item.y1, item.x0)):
-        text = line.norm
-        text = re.sub(r"^(名称|名|称|.)[:;]", "", text)
-        if _is_name_value(text) and not _TAX_ID_LABEL.search(text):
-            return text, 0.85 * line.score
-    return None
-
-
-def _tax_id_value(text: str) -> str | None:
-    text = text.upper().strip(":;")
-    if _TAX_ID_AFTER_LABEL.match(text):
-        return repair_tax_id(text)
-    found = _TAX_ID.search(text)
-    return repair_tax_id(found.group(0)) if found else None
