@@ -16,41 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.invoice_checks import InvoiceFacts, run_checks
+from bot.invoice_record import facts_from_reading
+from domain.invoice_checks import run_checks
 from nlu.invoice.errors import MESSAGES_ZH, ImageRejected
 from nlu.invoice.reading import AMOUNT_FIELDS, FIELD_NAMES, InvoiceReading, fen_to_yuan
 
 # The CLI's contract lists these; buyer_tax_id is printed too when read.
 OUTPUT_FIELDS = FIELD_NAMES
-
-
-def facts_from_reading(reading: InvoiceReading) -> InvoiceFacts:
-    """Perception's reading -> the plain values the domain checks take."""
-
-    def fen(name: str) -> int | None:
-        value = reading.value(name)
-        return value if isinstance(value, int) else None
-
-    def text(name: str) -> str | None:
-        value = reading.value(name)
-        return None if value is None else str(value)
-
-    compared: dict[str, tuple[str, str]] = {}
-    for name, ocr_value in reading.ocr_values.items():
-        found = reading.fields.get(name)
-        if found is not None and found.source == "qr":
-            compared[name] = (str(found.value), str(ocr_value))
-    return InvoiceFacts(
-        invoice_number=text("invoice_number"),
-        issue_date=text("issue_date"),
-        amount_excl_tax_fen=fen("amount_excl_tax"),
-        tax_fen=fen("tax"),
-        amount_total_fen=fen("amount_total"),
-        buyer_tax_id=text("buyer_tax_id"),
-        seller_tax_id=text("seller_tax_id"),
-        capital_amount_fen=reading.capital_amount_fen,
-        qr_vs_ocr=compared,
-    )
 
 
 def reading_to_json(reading: InvoiceReading, now: datetime) -> dict[str, Any]:

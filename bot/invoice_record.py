@@ -10,8 +10,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date, datetime
 
-from bot.cli_invoice import facts_from_reading
-from domain.invoice_checks import run_checks
+from domain.invoice_checks import InvoiceFacts, run_checks
 from domain.invoice_uploads import InvoiceRecord, InvoiceUpload
 from domain.invoices import Invoice, is_digital_number, kind_of
 from nlu.invoice.reading import InvoiceReading
@@ -31,6 +30,35 @@ _FIELD_NAMES = {
     "seller_name": "seller_name",
     "seller_tax_id": "seller_tax_id",
 }
+
+
+def facts_from_reading(reading: InvoiceReading) -> InvoiceFacts:
+    """Perception's reading -> the plain values the domain checks take."""
+
+    def fen(name: str) -> int | None:
+        value = reading.value(name)
+        return value if isinstance(value, int) else None
+
+    def text(name: str) -> str | None:
+        value = reading.value(name)
+        return None if value is None else str(value)
+
+    compared: dict[str, tuple[str, str]] = {}
+    for name, ocr_value in reading.ocr_values.items():
+        found = reading.fields.get(name)
+        if found is not None and found.source == "qr":
+            compared[name] = (str(found.value), str(ocr_value))
+    return InvoiceFacts(
+        invoice_number=text("invoice_number"),
+        issue_date=text("issue_date"),
+        amount_excl_tax_fen=fen("amount_excl_tax"),
+        tax_fen=fen("tax"),
+        amount_total_fen=fen("amount_total"),
+        buyer_tax_id=text("buyer_tax_id"),
+        seller_tax_id=text("seller_tax_id"),
+        capital_amount_fen=reading.capital_amount_fen,
+        qr_vs_ocr=compared,
+    )
 
 
 def record_from_reading(
