@@ -16,10 +16,19 @@ import cv2
 import numpy as np
 
 from nlu.invoice.extract import Extraction, extract_fields, title_fragments, wants_full_read
+from nlu.invoice.geometry import (
+    elongation,
+    is_tall,
+    quarter_turns,
+    rotate_quads,
+    rotate_small,
+    tilt_degrees,
+    to_bgr,
+)
 from nlu.invoice.intake import load_image
 from nlu.invoice.layout import Line, normalise, right_of
 from nlu.invoice.ocr import Crop, OcrEngine
-from nlu.invoice.qr import QrHit, read_invoice_qr
+from nlu.invoice.qr import read_invoice_qr
 from nlu.invoice.qr_payload import QrPayload
 from nlu.invoice.reading import FieldValue, InvoiceReading
 from nlu.invoice.taxid import uscc_valid
@@ -61,14 +70,14 @@ class InvoiceReader:
     def read_qr(self, data: bytes) -> InvoiceReading:
         """The fast path: only the QR code (tens of milliseconds)."""
         started = time.perf_counter()
-        bgr = _to_bgr(load_image(data, max_side=QR_DECODE_SIDE))
+        bgr = to_bgr(load_image(data, max_side=QR_DECODE_SIDE))
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         payload, hit = read_invoice_qr(gray)
         reading = InvoiceReading(is_invoice=payload is not None, qr=payload)
         if payload is not None:
             _put_qr_fields(reading, payload)
         if hit is not None:
-            reading.rotation = (-_quarter_turns(hit) * 90) % 360
+            reading.rotation = (-quarter_turns(hit) * 90) % 360
         reading.timings["total"] = time.perf_counter() - started
         return reading
 
@@ -76,13 +85,13 @@ class InvoiceReader:
         """Full reading: QR and OCR, every field with its source and confidence."""
         started = time.perf_counter()
         cpu_started = time.process_time()  # all threads of this process: robust to noisy cores
-        bgr = _to_bgr(load_image(data, max_side=FULL_DECODE_SIDE))
+        bgr = to_bgr(load_image(data, max_side=FULL_DECODE_SIDE))
         timings: dict[str, float] = {}
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         payload, hit = read_invoice_qr(gray)
         timings["qr"] = time.perf_counter() - started
 
-        turns = _quarter_turns(hit) if hit is not None else None
+        turns = quarter_turns(hit) if hit is not None else None
         if turns:
             bgr = np.ascontiguousarray(np.rot90(bgr, turns))
         mark = time.perf_counter()
@@ -93,12 +102,12 @@ class InvoiceReader:
             bgr, quads, turns = self._orient(bgr, quads)
             timings["orient"] = time.perf_counter() - mark
 
-        tilt = _tilt_degrees(quads)
+        tilt = tilt_degrees(quads)
         if abs(tilt) > MAX_TILT_DEGREES:
             # A photo taken at an angle: straighten the page and detect again, so rows and
             # columns are rows and columns again.
             mark = time.perf_counter()
-            bgr = _rotate_small(bgr, tilt)
+            bgr = rotate_small(bgr, tilt)
             quads = self.engine.detect(bgr)
             timings["deskew"] = time.perf_counter() - mark
 
@@ -137,13 +146,13 @@ class InvoiceReader:
     ) -> tuple[np.ndarray, list[np.ndarray], int]:
         """Turn the page upright; returns the image, its line quads and the CCW quarter turns."""
         turns = 0
-        long_quads = [q for q in quads if _elongation(q) >= 2.5]
-        tall = sum(1 for q in long_quads if _is_tall(q))
+        long_quads = [q for q in quads if elongation(q) >= 2.5]
+        tall = sum(1 for q in long_quads if is_tall(q))
         if long_quads and tall > len(long_quads) / 2:
             turns = 3  # 90° clockwise; the vote below catches the other way round
-            quads = _rotate_quads(quads, turns, bgr.shape[1], bgr.shape[0])
+            quads = rotate_quads(quads, turns, bgr.shape[1], bgr.shape[0])
             bgr = np.ascontiguousarray(np.rot90(bgr, turns))
-        sample = sorted(quads, key=_elongation, reverse=True)[:12]
+        sample = sorted(quads, key=elongation, reverse=True)[:12]
         crops = [self.engine.crop(bgr, q).image for q in sample]
         if self.engine.upside_down_share(crops) > 0.5:
             bgr = np.ascontiguousarray(np.rot90(bgr, 2))
@@ -311,83 +320,12 @@ class InvoiceReader:
             line.text, line.score, line.full = text, score, True
 
 
-def _to_bgr(image: object) -> np.ndarray:
-    rgb = np.asarray(image)
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-
-
-def _quarter_turns(hit: QrHit) -> int:
-    """Counter-clockwise quarter turns that stand the page upright, from the QR's rotation."""
-    return round(hit.orientation / 90) % 4
-
-
-def _elongation(quad: np.ndarray) -> float:
-    w = float(np.linalg.norm(quad[0] - quad[1]))
-    h = float(np.linalg.norm(quad[0] - quad[3]))
-    return max(w, h) / max(min(w, h), 1.0)
-
-
-def _is_tall(quad: np.ndarray) -> bool:
-    w = float(np.linalg.norm(quad[0] - quad[1]))
-    h = float(np.linalg.norm(quad[0] - quad[3]))
-    return h > w
-
-
-def _order(points: np.ndarray) -> np.ndarray:
-    s = points.sum(axis=1)
-    d = points[:, 1] - points[:, 0]
-    return np.array(
-        [points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)], points[np.argmax(d)]],
-        dtype=np.float32,
-    )
-
-
-def _rotate_quads(quads: list[np.ndarray], turns: int, width: int, height: int) -> list[np.ndarray]:
-    """Map quads to the image `np.rot90(image, turns)` (counter-clockwise quarter turns)."""
-    out = []
-    for quad in quads:
-        x, y = quad[:, 0], quad[:, 1]
-        if turns % 4 == 1:
-            pts = np.stack([y, width - 1 - x], axis=1)
-        elif turns % 4 == 2:
-            pts = np.stack([width - 1 - x, height - 1 - y], axis=1)
-        elif turns % 4 == 3:
-            pts = np.stack([height - 1 - y, x], axis=1)
-        else:
-            pts = quad
-        out.append(_order(pts.astype(np.float32)))
-    return out
-
-
-def _tilt_degrees(quads: list[np.ndarray]) -> float:
-    """The page's tilt from the median slope of its long, horizontal text lines."""
-    angles = [
-        math.degrees(math.atan2(float(q[1][1] - q[0][1]), float(q[1][0] - q[0][0])))
-        for q in quads
-        if _elongation(q) >= 3 and not _is_tall(q)
-    ]
-    return float(np.median(angles)) if len(angles) >= 3 else 0.0
-
-
-def _rotate_small(bgr: np.ndarray, degrees: float) -> np.ndarray:
-    """Rotate by a small angle about the centre, growing the canvas so no corner is lost."""
-    h, w = bgr.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
-    matrix[0, 2] += new_w / 2 - w / 2
-    matrix[1, 2] += new_h / 2 - h / 2
-    return cv2.warpAffine(
-        bgr, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-    )
-
-
 def _layout_lines(crops: list[Crop]) -> list[Line]:
     """Axis-aligned boxes in a frame rotated back by the page's small tilt."""
     angles = []
     for crop in crops:
         q = crop.quad
-        if _elongation(q) >= 3 and not _is_tall(q):
+        if elongation(q) >= 3 and not is_tall(q):
             angles.append(math.atan2(float(q[1][1] - q[0][1]), float(q[1][0] - q[0][0])))
     tilt = float(np.median(angles)) if angles else 0.0
     cos, sin = math.cos(-tilt), math.sin(-tilt)
