@@ -9,20 +9,27 @@ twice; an expired lease is taken over), then for each:
    with a clear Chinese notice;
 2. sniffs the magic bytes (JPEG/PNG/GIF only) and stores the bytes content-addressed;
 3. the very same bytes already stored for this company: a duplicate notice, nothing read;
-4. reads it in the warmed process pool (QR first, OCR for the rest; decompression bombs and
+4. the QR fast path (tens of milliseconds): when the QR code gives the invoice number, an
+   invoice this company already has with that code + number is settled as a duplicate at once,
+   without OCR; otherwise a short key-fields notice (number, amount, date) is queued so the
+   client hears back within moments. No QR, or a QR that fails: on as if there were none;
+5. reads it in the warmed process pool (QR first, OCR for the rest; decompression bombs and
    truncated files are refused there), maps perception's reading to domain values
    (`bot.invoice_record`) and runs the checks;
-5. settles the upload and, in the same transaction, stores the invoice (unique per company by
+6. settles the upload and, in the same transaction, stores the invoice (unique per company by
    code + number) and queues the result notice in the outbox.
 
 Nothing is lost on a crash: an upload stays `pending` or `working` until settled, and a
-`working` one whose lease ran out is read again.
+`working` one whose lease ran out is read again (its key-fields notice is queued at most once:
+the outbox drops a second notice with the same dedup key).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,8 +46,14 @@ from bot.wechat_api import WeChatError
 from bot.wechat_api.client import Media
 from domain.clock import Clock
 from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, UploadStatus, yuan
+from domain.invoices import dedup_key
 from domain.notices import Notice
-from handlers.invoice_texts import render_duplicate, render_failed, render_read
+from handlers.invoice_texts import (
+    render_duplicate,
+    render_failed,
+    render_key_fields,
+    render_read,
+)
 from nlu.invoice.errors import ImageRejected
 from nlu.invoice.intake import check_size, sniff
 from nlu.invoice.reading import InvoiceReading
@@ -54,6 +67,8 @@ class InvoiceReader(Protocol):
     """`nlu.invoice.pool.InvoiceReaderPool`, or a stand-in in tests."""
 
     async def read(self, data: bytes) -> InvoiceReading: ...
+
+    async def read_qr(self, data: bytes) -> InvoiceReading: ...
 
 
 class MediaSource(Protocol):
@@ -78,6 +93,9 @@ class WorkerStats:
     duplicates: int = 0
     failed: int = 0
     retried: int = 0
+    key_fields: int = 0  # key-fields notices queued from the QR fast path
+    # How long the QR fast path took (ms), most recent last; bounded for a long-lived worker.
+    qr_fast_ms: deque[float] = field(default_factory=lambda: deque(maxlen=256))
 
 
 def _download_failure(exc: WeChatError) -> str:
@@ -168,6 +186,16 @@ class InvoiceWorker:
         if self.reader is None:
             await self._retry(upload, "reader", "OCR is switched off (INVOICE_WORKERS=0)")
             return
+        quick = await self._read_qr(upload, data)
+        if quick is not None:
+            code, number = quick.dedup_parts
+            assert number is not None
+            async with SqlUnitOfWork(self.sessions) as uow:
+                original = await uow.invoices.by_key(upload.company_id, dedup_key(code, number))
+            if original is not None:
+                await self._duplicate(upload, sha, original, same_image=False)
+                return
+            await self._announce_key_fields(upload, quick)
         try:
             reading = await self.reader.read(data)
         except ImageRejected as exc:
@@ -184,6 +212,62 @@ class InvoiceWorker:
             await self._fail(upload, "no_number", "", sha)
             return
         await self._store(upload, sha, record_from_reading(reading, upload, sha, self.clock.now()))
+
+    async def _read_qr(self, upload: InvoiceUpload, data: bytes) -> InvoiceReading | None:
+        """The QR code's reading when it gives an invoice number, else None (the full read
+        then decides everything, as it would without this step)."""
+        assert self.reader is not None
+        started = time.perf_counter()
+        try:
+            quick = await self.reader.read_qr(data)
+        except Exception as exc:  # a bad image or a dead process: the full read says which
+            log.info("QR fast path for upload %s failed: %r", upload.id, exc)
+            return None
+        finally:
+            self.stats.qr_fast_ms.append(round((time.perf_counter() - started) * 1000, 1))
+        number = quick.value("invoice_number")
+        if not quick.is_invoice or number is None or not str(number).strip():
+            return None
+        return quick
+
+    async def _announce_key_fields(self, upload: InvoiceUpload, quick: InvoiceReading) -> None:
+        """Queue "已读到发票号码…" in its own short transaction, while the lease is ours."""
+
+        def fen(name: str) -> int | None:
+            value = quick.value(name)
+            return value if isinstance(value, int) else None
+
+        issued = quick.value("issue_date")
+        now = self.clock.now()
+        async with SqlUnitOfWork(self.sessions) as uow:
+            current = await uow.invoices.get_upload(upload.id)
+            if (
+                current is None
+                or current.status is not UploadStatus.WORKING
+                or current.lease_until != upload.lease_until
+            ):
+                return  # another worker has it now; it says what there is to say
+            number = str(quick.value("invoice_number"))
+            await uow.outbox.add(
+                Notice(
+                    upload.openid,
+                    "invoice_key_fields",
+                    render_key_fields(
+                        upload.seq,
+                        number,
+                        issue_date=None if issued is None else str(issued),
+                        amount_total_fen=fen("amount_total"),
+                        amount_excl_tax_fen=fen("amount_excl_tax"),
+                    ),
+                    # No template for this kind on purpose: outside the 48-hour window only
+                    # the full result (which has one) is worth a template message.
+                    dedup_key=f"invoice_qr:{upload.id}",
+                ),
+                now,
+            )
+            await uow.commit()
+        self.stats.key_fields += 1
+        self._notify()
 
     async def _store(self, upload: InvoiceUpload, sha: str, record: InvoiceRecord) -> None:
         now = self.clock.now()

@@ -99,6 +99,24 @@ def render_read(record: InvoiceRecord, seq: int) -> str:
     return render_invoice(record, f"识别结果（第{seq}张）：")
 
 
+def render_key_fields(
+    seq: int,
+    number: str,
+    issue_date: str | None = None,
+    amount_total_fen: int | None = None,
+    amount_excl_tax_fen: int | None = None,
+) -> str:
+    """The quick word from the QR code, before the full reading: number, amount, date."""
+    parts = [f"已读到发票号码 {number}"]
+    if amount_total_fen is not None:
+        parts.append(f"价税合计 {yuan(amount_total_fen)}")
+    elif amount_excl_tax_fen is not None:
+        parts.append(f"金额 {yuan(amount_excl_tax_fen)}（不含税）")
+    if issue_date:
+        parts.append(f"开票日期 {issue_date}")
+    return f"第{seq}张：" + "，".join(parts) + "，正在核对其余信息…"
+
+
 def render_duplicate(original: InvoiceRecord, seq: int, same_image: bool) -> str:
     inv = original.invoice
     when = fmt_local(inv.uploaded_at)

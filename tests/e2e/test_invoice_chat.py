@@ -1,6 +1,7 @@
 """Invoice photos by chat, end to end in the sandbox: the real app, its WeChat emulator holding
-the photo, the worker reading it in a warmed OCR pool (one per module), the result through the
-outbox; a second send is a duplicate and no second row."""
+the photo, the worker reading it in a warmed OCR pool (one per module), the key fields from its
+QR code and then the full result through the outbox; a second send is a duplicate and no second
+row."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from bot.invoice_worker import READER, WORKER_POLICY, WorkerPolicy
+from bot.invoice_worker import READER, WORKER, WORKER_POLICY, WorkerPolicy
 from bot.sandbox.emulator import StoredMedia
 from domain.binding import create_invite
 from domain.identity import InviteKind
@@ -85,6 +86,24 @@ async def notices(chat: SandboxChat, openid: str, count: int, within: float = 60
     return await chat.outbox_json(openid)
 
 
+def is_key_fields(notice: Any) -> bool:
+    """The QR fast path's early word ("已读到发票号码…"), sent before the full result."""
+    return "正在核对其余信息" in notice["text"]
+
+
+async def results(chat: SandboxChat, openid: str, count: int, within: float = 60) -> list[str]:
+    """The texts of the first `count` results (read, duplicate, failed), past the key fields."""
+
+    async def final() -> list[str]:
+        return [n["text"] for n in await chat.outbox_json(openid) if not is_key_fields(n)]
+
+    async def arrived() -> bool:
+        return len(await final()) >= count
+
+    await chat.wait_for(arrived, within)
+    return await final()
+
+
 async def count_rows(chat: SandboxChat, table: Any) -> int:
     async with chat.sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(table)) or 0)
@@ -106,7 +125,11 @@ async def test_photo_is_read_and_a_second_send_is_a_duplicate_not_a_second_row(c
     ack = await chat.send_image("o_chen", upload(chat, data))
     assert ack == "收到第1张，正在识别…"  # the passive reply, at once
 
-    first = (await notices(chat, "o_chen", 1))[0]
+    # The QR code's key fields come first, then the full reading.
+    quick, first = await notices(chat, "o_chen", 2)
+    assert quick["text"].startswith("第1张：已读到发票号码 33207675"), quick["text"]
+    assert "¥46.62" in quick["text"] and "2019-05-08" in quick["text"]
+    assert chat.app[WORKER].stats.qr_fast_ms
     text = first["text"]
     assert "识别结果（第1张）" in text
     assert "33207675" in text and "2019-05-08" in text
@@ -117,7 +140,7 @@ async def test_photo_is_read_and_a_second_send_is_a_duplicate_not_a_second_row(c
 
     # The same photo again, as a new WeChat message with a new media id.
     assert await chat.send_image("o_chen", upload(chat, data)) == "收到第2张，正在识别…"
-    second = (await notices(chat, "o_chen", 2))[1]["text"]
+    second = (await notices(chat, "o_chen", 3))[2]["text"]  # same bytes: no QR needed
     assert "33207675" in second and "上传过" in second and "陈女士" in second
     assert "不重复计入" in second
     assert await count_rows(chat, InvoiceRow) == 1
@@ -171,21 +194,21 @@ async def test_a_turned_photo_or_a_screenshot_is_still_read(
     chat: Any, make: Any, number: str
 ) -> None:
     await chat.send_image("o_chen", upload(chat, make(), "image/jpeg", "p.jpg"))
-    text = (await notices(chat, "o_chen", 1))[0]["text"]
+    text = (await results(chat, "o_chen", 1))[0]
     assert "识别结果（第1张）" in text and number in text, text
     assert await count_rows(chat, InvoiceRow) == 1
 
 
 async def test_a_photo_of_a_cat_is_not_stored_as_an_invoice(chat: Any) -> None:
     await chat.send_image("o_chen", upload(chat, cat_photo(), "image/jpeg", "cat.jpg"))
-    text = (await notices(chat, "o_chen", 1))[0]["text"]
+    text = (await results(chat, "o_chen", 1))[0]
     assert "没有识别到发票" in text
     assert await count_rows(chat, InvoiceRow) == 0
 
 
 async def test_staff_see_a_companys_month_after_a_client_sent_a_photo(chat: Any) -> None:
     await chat.send_image("o_chen", upload(chat, TIANJIN.read_bytes()))
-    await notices(chat, "o_chen", 1)
+    await results(chat, "o_chen", 1)
     await bind_staff(chat, "o_wang", "王会计")
     listing = await chat.say("o_wang", "发票 云帆 2019-05")
     assert listing is not None
@@ -209,7 +232,7 @@ async def test_bad_upload_gets_a_clear_chinese_notice_and_no_invoice_row(
     chat: Any, content: bytes, needle: str
 ) -> None:
     assert "正在识别" in (await chat.send_image("o_chen", upload(chat, content)) or "")
-    text = (await notices(chat, "o_chen", 1))[0]["text"]
+    text = (await results(chat, "o_chen", 1))[0]
     assert needle in text, text
     assert await count_rows(chat, InvoiceRow) == 0
     async with chat.sessions() as s:

@@ -1,7 +1,8 @@
 """The invoice worker in the running app, with the WeChat emulator and a stand-in reader (the
 real intake guards, canned fields instead of OCR): WeChat outages are retried, dead or oversize
 media and bad images end with a clear notice, a crashed worker's lease is taken over, the upload
-flow sums up, and the same invoice from another photo is counted once."""
+flow sums up, the same invoice from another photo is counted once, and a readable QR code gets
+the key fields out before the full reading (or settles a duplicate without one)."""
 
 from __future__ import annotations
 
@@ -90,17 +91,51 @@ def reading(number: str = "33207675", total: int = 5270) -> InvoiceReading:
     )
 
 
+def qr_reading(number: str = "33207675", excl_tax: int = 4662) -> InvoiceReading:
+    """What the QR fast path gives: the QR's fields only, no OCR."""
+
+    def f(value: str | int) -> FieldValue:
+        return FieldValue(value, "qr", 1.0)
+
+    return InvoiceReading(
+        is_invoice=True,
+        fields={
+            "invoice_type": f("增值税电子普通发票"),
+            "invoice_code": f("012001800311"),
+            "invoice_number": f(number),
+            "issue_date": f("2019-05-08"),
+            "amount_excl_tax": f(excl_tax),
+        },
+    )
+
+
 @dataclass
 class StandInReader:
-    """Runs the real intake guards, then answers from `script` (a reading or an exception)."""
+    """Runs the real intake guards, then answers from `script` (a reading, an exception, or an
+    event to wait for before the default reading: a read that hangs like a dying worker's).
+    The QR fast path answers from `qr_script`, and finds no QR code when that is empty."""
 
     script: list[Any] = field(default_factory=list)
+    qr_script: list[Any] = field(default_factory=list)
     calls: int = 0
+    qr_calls: int = 0
 
     async def read(self, data: bytes) -> InvoiceReading:
         self.calls += 1
         load_image(data)
         step = self.script.pop(0) if self.script else reading()
+        if isinstance(step, asyncio.Event):
+            await step.wait()
+            step = reading()
+        if isinstance(step, Exception):
+            raise step
+        assert isinstance(step, InvoiceReading)
+        return step
+
+    async def read_qr(self, data: bytes) -> InvoiceReading:
+        self.qr_calls += 1
+        load_image(data)
+        step = self.qr_script.pop(0) if self.qr_script else InvoiceReading(is_invoice=False)
         if isinstance(step, Exception):
             raise step
         assert isinstance(step, InvoiceReading)
@@ -333,3 +368,81 @@ async def test_an_instance_without_reading_leaves_the_photo_queued_for_one_that_
 def test_invoice_workers_come_from_the_environment() -> None:
     assert Settings.from_mapping({"INVOICE_WORKERS": "2"}).invoice_workers == 2
     assert Settings.from_mapping({}).invoice_workers == 1
+
+
+# -- the QR fast path ---------------------------------------------------------------------------
+
+
+async def test_a_readable_qr_code_gets_the_key_fields_out_before_the_full_result(
+    chat: Any, reader: StandInReader
+) -> None:
+    reader.qr_script = [qr_reading()]
+    await chat.send_image("o_chen", media(chat, png()))
+    quick, full = await texts(chat, "o_chen", 2)
+    assert quick.startswith("第1张：已读到发票号码 33207675"), quick
+    assert "¥46.62" in quick and "2019-05-08" in quick and "正在核对" in quick
+    assert "识别结果（第1张）" in full and "¥52.70" in full
+    assert (reader.qr_calls, reader.calls) == (1, 1)
+    worker = chat.app[WORKER]
+    assert len(worker.stats.qr_fast_ms) == 1 and worker.stats.qr_fast_ms[-1] >= 0
+    assert worker.stats.key_fields == 1
+    (row,) = await uploads(chat)
+    assert row.status == "read"
+
+
+async def test_a_qr_code_that_fails_changes_nothing(chat: Any, reader: StandInReader) -> None:
+    reader.qr_script = [RuntimeError("QR decoder crashed")]
+    await chat.send_image("o_chen", media(chat, png()))
+    (text,) = await texts(chat, "o_chen", 1)
+    assert "识别结果（第1张）" in text
+    await asyncio.sleep(0.1)
+    assert len(await chat.outbox_json("o_chen")) == 1  # no key-fields notice
+    assert chat.app[WORKER].stats.qr_fast_ms  # timed all the same
+
+
+async def test_a_duplicate_found_by_its_qr_code_is_settled_without_a_full_read(
+    chat: Any, reader: StandInReader
+) -> None:
+    await bind(chat, "o_zhou", "周先生")
+    await chat.send_image("o_chen", media(chat, png(seed=1)))
+    await texts(chat, "o_chen", 1)
+    assert reader.calls == 1
+
+    reader.qr_script = [qr_reading()]
+    await chat.send_image("o_zhou", media(chat, png(seed=2)))  # another photo of the invoice
+    (text,) = await texts(chat, "o_zhou", 1)
+    assert "这张发票（号码33207675）" in text and "由陈女士上传过" in text
+    await asyncio.sleep(0.1)
+    assert len(await chat.outbox_json("o_zhou")) == 1  # no "已读到" before the duplicate notice
+    assert reader.calls == 1  # no OCR for the duplicate
+    assert await invoice_count(chat) == 1
+    assert [r.status for r in await uploads(chat)] == ["read", "duplicate"]
+
+
+async def test_a_retaken_lease_does_not_send_the_key_fields_twice(
+    chat: Any, reader: StandInReader, clock: FixedClock
+) -> None:
+    # The first worker reads the QR code, says so, then hangs in the full read (as if dying).
+    hang = asyncio.Event()
+    reader.script = [hang, reading()]
+    reader.qr_script = [qr_reading(), qr_reading()]
+    await chat.send_image("o_chen", media(chat, png()))
+    (quick,) = await texts(chat, "o_chen", 1)
+    assert "已读到发票号码 33207675" in quick
+    await chat.wait_for(lambda: reader.calls == 1, 10)
+
+    # Its lease runs out; another round takes the upload over and reads it all again.
+    clock.advance(seconds=61)
+    worker = chat.app[WORKER]
+    assert await worker.run_once() == 1
+    assert (reader.qr_calls, reader.calls) == (2, 2)
+    quick_again, full = await texts(chat, "o_chen", 2)
+    assert quick_again == quick and "识别结果（第1张）" in full
+
+    # The hung read comes back late: its lease is gone, so it settles and says nothing.
+    hang.set()
+    await asyncio.sleep(0.2)
+    assert [m["text"] for m in await chat.outbox_json("o_chen")] == [quick, full]
+    (row,) = await uploads(chat)
+    assert (row.status, row.attempts) == ("read", 2)
+    assert await invoice_count(chat) == 1
