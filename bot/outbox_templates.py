@@ -78,6 +78,7 @@ SANDBOX_TEMPLATES: dict[str, dict[str, str]] = {
     "fee_reminder": {"template_id": _FEE, "title": "服务费缴费提醒"},
     "payment_received": {"template_id": _FEE, "title": "缴费成功通知"},
     # invoice photos
+    "invoice_key_fields": {"template_id": _INVOICE, "title": "发票已收到，正在核对"},
     "invoice_read": {"template_id": _INVOICE, "title": "发票识别结果"},
     "invoice_duplicate": {"template_id": _INVOICE, "title": "发票重复提醒"},
     "invoice_failed": {"template_id": _INVOICE, "title": "发票识别失败"},

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,7 +82,12 @@ class SqlInboundLog:
         """Messages accepted but never answered (the process died while handling them)."""
         rows = await self.s.scalars(
             select(InboundRow)
-            .where(InboundRow.status == "processing", InboundRow.received_at < older_than)
+            .where(
+                # the partial index's own condition, literally, so the planner can use it
+                text("status IN ('processing', 'recovering')"),
+                InboundRow.status == "processing",
+                InboundRow.received_at < older_than,
+            )
             .order_by(InboundRow.id)
             .limit(limit)
         )

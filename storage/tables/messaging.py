@@ -20,7 +20,14 @@ class InboundRow(Base):
     __table_args__ = (
         UniqueConstraint("appid", "dedup_key"),
         Index("ix_inbound_openid_received", "openid", "received_at"),
-        Index("ix_inbound_status_received", "status", "received_at"),
+        # Only messages still being handled: the crash-recovery scan needs no more, and every
+        # answered message skips one index update.
+        Index(
+            "ix_inbound_unanswered",
+            "received_at",
+            sqlite_where=text("status IN ('processing', 'recovering')"),
+            postgresql_where=text("status IN ('processing', 'recovering')"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     appid: Mapped[str] = mapped_column(String(64))
