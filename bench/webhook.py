@@ -32,7 +32,15 @@ from bench.load import LoadResult, run_load
 from bot.sandbox.courier import Courier, next_msg_id, text_xml
 from bot.settings import SANDBOX_AES_KEY, SANDBOX_APPID, SANDBOX_TOKEN
 
-PHRASES = ["你好", "您好，在吗", "帮助", "你们能办什么业务", "早上好", "hi", "请问怎么用"]
+HELD_OUT = [Path("nlu/tests/heldout.yml"), Path("nlu/tests/heldout_b.yml")]
+
+
+def phrases() -> list[str]:
+    """What clients and staff really type: the NLU's held-out utterances (497, never trained
+    on), so the load exercises the parser the way traffic would."""
+    from nlu.training_data import load_files
+
+    return [e.text for e in load_files(HELD_OUT).examples]
 
 
 def free_port() -> int:
@@ -78,10 +86,11 @@ def emit(line: dict[str, Any]) -> None:
 
 
 def echo_step(account: str) -> Any:
+    texts = phrases()
+
     async def step(w: int, i: int) -> Any:
-        xml = text_xml(
-            account, f"o_bench_{w}", f"{PHRASES[i % len(PHRASES)]} #{w}-{i}", msg_id=next_msg_id()
-        )
+        text = texts[(w * 7919 + i) % len(texts)]
+        xml = text_xml(account, f"o_bench_{w}", text, msg_id=next_msg_id())
         return xml, lambda reply: bool(reply and reply.get("Content"))
 
     return step

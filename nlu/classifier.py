@@ -10,8 +10,8 @@ training falls back to running in-process.
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
 import os
 import pickle
 import re
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SMALL_DICT = Path(__file__).parent / "jieba_dict.txt"
 
 _DIGITS = re.compile(r"\d")
+CUT_CACHE_SIZE = 50_000
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[,.!?;:~'\"()\[\]{}<>，。！？；：、…～“”‘’（）【】《》·—-]+")
 
@@ -52,6 +53,13 @@ class FeatureExtractor:
 
     def __init__(self, tokenizer: jieba.Tokenizer) -> None:
         self._tokenizer = tokenizer
+        # Chat text is short and repetitive at the level of phrases ("你好", "营业执照", "办到哪了"),
+        # so the word segmentation of each run of Chinese characters is cached. jieba splits the
+        # text into the same runs itself, so the words are exactly what one `lcut` would give.
+        self._cut_block = functools.lru_cache(maxsize=CUT_CACHE_SIZE)(self._cut_uncached)
+
+    def _cut_uncached(self, block: str) -> tuple[str, ...]:
+        return tuple(self._tokenizer.lcut(block, HMM=False))
 
     def __call__(self, text: str) -> list[str]:
         text = _PUNCT.sub(" ", _DIGITS.sub("0", text))
@@ -60,9 +68,9 @@ class FeatureExtractor:
         padded = f"^{text}$"
         for n in (1, 2, 3):
             features.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-        features.extend(
-            "w:" + word for word in self._tokenizer.lcut(text, HMM=False) if word.strip()
-        )
+        for block in jieba.re_han_default.split(text):
+            if block:
+                features.extend("w:" + word for word in self._cut_block(block) if word.strip())
         return features
 
 
@@ -223,9 +231,7 @@ class IntentClassifier:
         if not counts:
             return []
         indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(
-            (1.0 + math.log(n) for n in counts.values()), dtype=np.float64, count=len(counts)
-        )
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         weights = tf * self._idf[indices]
         weights /= np.sqrt(weights @ weights)
         scores = weights @ self._coef_t[indices] + self._intercept

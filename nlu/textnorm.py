@@ -8,6 +8,7 @@ our clients actually use (發票, 執照, 進度 ...) to simplified ones.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 # Traditional -> simplified, one character each; the common ones in accounting-service chat.
@@ -100,7 +101,9 @@ _TABLE: dict[int, str] = {ord(t): s for t, s in zip(_TRAD, _SIMP, strict=True)}
 _TABLE.update({ord(t): s for t, s in _EXTRA.items()})
 
 
+@functools.lru_cache(maxsize=65536)
 def _clean_char(ch: str) -> str:
+    """One character, cleaned; cached, since chat text reuses a few thousand characters."""
     if ch in "\t\n\r":
         return " "
     category = unicodedata.category(ch)
