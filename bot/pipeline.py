@@ -48,6 +48,13 @@ RECENT_KEYS = 50_000
 STALE_AFTER = timedelta(minutes=2)
 
 
+class _Late:
+    """The budget ran out before the answer was ready."""
+
+
+LATE = _Late()
+
+
 class ReplySlot:
     """The handshake between the webhook (waiting up to the budget) and the handling task.
     Both sides decide synchronously, so exactly one of them wins: a passive reply or a late
@@ -143,25 +150,42 @@ class Pipeline:
         if key in self._recent:  # a retry of something answered lately
             self.stats.duplicates += 1
             return self._recent[key]
-        done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[str | None] = loop.create_future()
         self._inflight[key] = done
         done.add_done_callback(lambda _f: self._inflight.pop(key, None))
         slot = ReplySlot()
-        task = asyncio.create_task(self._handle(key, fields, slot, done))
+        # What this request waits for: the handled reply, or the budget running out first.
+        # (One future and one timer: cheaper than wait_for + shield on every message.)
+        answer: asyncio.Future[str | _Late | None] = loop.create_future()
+
+        def handled(f: asyncio.Future[str | None]) -> None:
+            if not answer.done():
+                answer.set_result(f.result())
+
+        def out_of_time() -> None:
+            # Only if the handler has not claimed the passive reply; else its answer follows.
+            if not answer.done() and slot.try_mark_late():
+                answer.set_result(LATE)
+
+        done.add_done_callback(handled)
+        timer = loop.call_later(self.budget_s, out_of_time)
+        task = loop.create_task(self._handle(key, fields, slot, done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         try:
-            return await asyncio.wait_for(asyncio.shield(done), self.budget_s)
-        except TimeoutError:
-            if not slot.try_mark_late():
-                return await done  # the handler claimed the passive reply a moment ago
-            self.stats.late += 1
-            # Durable before we say `success`: the answer will follow through the outbox.
-            slot.accepted = self.writer.submit_nowait(
-                self._write_set(key, fields, "processing", "accept")
-            )
-            await slot.accepted
-            return None
+            result = await answer
+        finally:
+            timer.cancel()
+        if not isinstance(result, _Late):
+            return result
+        self.stats.late += 1
+        # Durable before we say `success`: the answer will follow through the outbox.
+        slot.accepted = self.writer.submit_nowait(
+            self._write_set(key, fields, "processing", "accept")
+        )
+        await slot.accepted
+        return None
 
     async def _wait(self, fut: asyncio.Future[str | None]) -> str | None:
         try:
