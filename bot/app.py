@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import invoice_worker, outbound, webhook
+from bot import invoice_wiring, outbound, webhook
 from bot.appkeys import CLOCK, CRYPTO, ENGINE, PIPELINE, SERVICES, SESSIONS, SETTINGS, WRITER
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -109,7 +109,7 @@ def create_app(
     # API client, outbox sender; in sandbox mode the WeChat emulator and chat simulator.
     outbound.setup(app)
     # Invoice photos: the reader pool and the worker (uses the API client and the sender).
-    app.cleanup_ctx.append(invoice_worker.invoice_ctx)
+    app.cleanup_ctx.append(invoice_wiring.invoice_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
     app.router.add_get("/healthz", healthz)
     app.on_shutdown.append(stop_background_work)

@@ -19,7 +19,8 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from bot.demo import load_demo
-from bot.invoice_worker import READER, WORKER_POLICY, WorkerPolicy
+from bot.invoice_wiring import READER, WORKER_POLICY
+from bot.invoice_worker import WorkerPolicy
 from nlu.invoice.intake import load_image
 from nlu.invoice.reading import FieldValue, InvoiceReading
 from tests.conftest import FIXTURES

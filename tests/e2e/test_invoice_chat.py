@@ -16,7 +16,8 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from bot.invoice_worker import READER, WORKER, WORKER_POLICY, WorkerPolicy
+from bot.invoice_wiring import READER, WORKER, WORKER_POLICY
+from bot.invoice_worker import WorkerPolicy
 from bot.sandbox.emulator import StoredMedia
 from domain.binding import create_invite
 from domain.identity import InviteKind

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.invoice_worker import READER, WORKER, WORKER_POLICY, WorkerPolicy
+from bot.invoice_wiring import READER, WORKER, WORKER_POLICY
+from bot.invoice_worker import WorkerPolicy
 from bot.sandbox.emulator import StoredMedia
 from bot.settings import Settings
 from domain.binding import create_invite
