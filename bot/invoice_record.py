@@ -32,16 +32,26 @@ _FIELD_NAMES = {
 }
 
 
+def _fen(reading: InvoiceReading, name: str) -> int | None:
+    value = reading.value(name)
+    return value if isinstance(value, int) else None
+
+
+def _text(reading: InvoiceReading, name: str, blank_is_none: bool = False) -> str | None:
+    value = reading.value(name)
+    if value is None or (blank_is_none and value == ""):
+        return None
+    return str(value)
+
+
 def facts_from_reading(reading: InvoiceReading) -> InvoiceFacts:
     """Perception's reading -> the plain values the domain checks take."""
 
     def fen(name: str) -> int | None:
-        value = reading.value(name)
-        return value if isinstance(value, int) else None
+        return _fen(reading, name)
 
     def text(name: str) -> str | None:
-        value = reading.value(name)
-        return None if value is None else str(value)
+        return _text(reading, name)
 
     compared: dict[str, tuple[str, str]] = {}
     for name, ocr_value in reading.ocr_values.items():
@@ -67,12 +77,10 @@ def record_from_reading(
     """Perception's reading -> the domain record (only called when it is an invoice)."""
 
     def text(name: str) -> str | None:
-        value = reading.value(name)
-        return None if value is None or value == "" else str(value)
+        return _text(reading, name, blank_is_none=True)
 
     def fen(name: str) -> int | None:
-        value = reading.value(name)
-        return value if isinstance(value, int) else None
+        return _fen(reading, name)
 
     number = text("invoice_number")
     assert number is not None

@@ -193,22 +193,28 @@ class Emulator:
         self.token_fetches += 1
         return _json({"access_token": token, "expires_in": self.token_ttl_s})
 
-    async def custom_send(self, request: web.Request) -> web.StreamResponse:
+    async def _authorized_body(self, request: web.Request) -> dict[str, Any] | web.StreamResponse:
+        """The JSON body of an API call, or WeChat's refusal (bad token, fault, bad JSON)."""
         refused = await self._gate(request)
         if refused is not None:
             return refused
         body = await self._body(request)
         if body is None:
             return _err(47001, "data format error")
+        return body
+
+    async def custom_send(self, request: web.Request) -> web.StreamResponse:
+        body = await self._authorized_body(request)
+        if isinstance(body, web.StreamResponse):
+            return body
         openid = str(body.get("touser", ""))
         msgtype = str(body.get("msgtype", ""))
         if msgtype not in CUSTOM_TYPES:
             return _err(40008, "invalid message type")
         user = await self._user(openid)
-        if not openid or not user.known:
-            return _err(40003, "invalid openid")
-        if not user.subscribed:
-            return _err(43004, "require subscribe")
+        unreachable = _unreachable(openid, user)
+        if unreachable is not None:
+            return unreachable
         now = self.clock.now()
         if user.last_interaction is None or now - user.last_interaction > WINDOW:
             return _err(45015, "response out of time limit or subscription is canceled")
@@ -257,21 +263,17 @@ class Emulator:
         return {"kind": msgtype, "text": json.dumps(part, ensure_ascii=False)}
 
     async def template_send(self, request: web.Request) -> web.StreamResponse:
-        refused = await self._gate(request)
-        if refused is not None:
-            return refused
-        body = await self._body(request)
-        if body is None:
-            return _err(47001, "data format error")
+        body = await self._authorized_body(request)
+        if isinstance(body, web.StreamResponse):
+            return body
         template_id = str(body.get("template_id", ""))
         if template_id not in self.template_ids():
             return _err(40037, "invalid template_id")
         openid = str(body.get("touser", ""))
         user = await self._user(openid)
-        if not openid or not user.known:
-            return _err(40003, "invalid openid")
-        if not user.subscribed:
-            return _err(43004, "require subscribe")
+        unreachable = _unreachable(openid, user)
+        if unreachable is not None:
+            return unreachable
         data = body.get("data")
         if not isinstance(data, dict):
             return _err(47001, "data format error")
@@ -346,12 +348,9 @@ class Emulator:
         )
 
     async def menu_create(self, request: web.Request) -> web.StreamResponse:
-        refused = await self._gate(request)
-        if refused is not None:
-            return refused
-        body = await self._body(request)
-        if body is None:
-            return _err(47001, "data format error")
+        body = await self._authorized_body(request)
+        if isinstance(body, web.StreamResponse):
+            return body
         problem = menu_problem(body)
         if problem is not None:
             return _err(*problem)
@@ -375,3 +374,12 @@ class Emulator:
         r.add_post("/sandbox/cgi-bin/media/upload", self.media_upload)
         r.add_post("/sandbox/cgi-bin/menu/create", self.menu_create)
         r.add_get("/sandbox/cgi-bin/menu/get", self.menu_get)
+
+
+def _unreachable(openid: str, user: UserState) -> web.StreamResponse | None:
+    """WeChat's refusal for a user no message can reach: unknown, or unsubscribed."""
+    if not openid or not user.known:
+        return _err(40003, "invalid openid")
+    if not user.subscribed:
+        return _err(43004, "require subscribe")
+    return None
