@@ -9,27 +9,15 @@ The buyer and seller blocks (name, tax ID) are read in `nlu.invoice.parties`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from nlu.invoice.capitals import looks_like_capitals, parse_capital_amount
 from nlu.invoice.layout import Line, normalise, right_of, same_row
 from nlu.invoice.parties import CIPHER, NAME_LABEL, TAX_ID_LABEL, after_label, read_parties
-from nlu.invoice.qr_payload import QR_TYPE_NAMES, yuan_to_fen
+from nlu.invoice.qr_payload import yuan_to_fen
+from nlu.invoice.title import read_invoice_type
 
-INVOICE_TYPES: tuple[str, ...] = (
-    *QR_TYPE_NAMES.values(),
-    "增值税普通发票",
-    "增值税专用发票",
-    "增值税电子普通发票",
-    "增值税电子专用发票",
-    "电子发票(增值税专用发票)",
-    "电子发票(普通发票)",
-    "电子发票(铁路电子客票)",
-    "电子发票(航空运输电子客票行程单)",
-)
-_TITLE_SKIP = re.compile(r"代码|号码|日期|校验|专用章|监制|机器|编号|开票人|代开|销售方|购买方")
 _AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
 _AMOUNT_LINE = re.compile(r"^[¥Y羊半*]?\(?-?\d{1,12}\.\d{2}\)?$")
 _DATE = re.compile(r"(\d{4})[年\-./]?(\d{1,2})[月\-./]?(\d{1,2})")
@@ -77,7 +65,9 @@ def extract_fields(lines: list[Line]) -> Extraction:
     if not lines:
         return out
     out.keyword_hits = _keyword_hits(lines)
-    _invoice_type(lines, out)
+    found = read_invoice_type(lines)
+    if found is not None:
+        out.put("invoice_type", *found)
     _code_and_number(lines, out)
     _labelled(lines, out, "issue_date", re.compile(r"开票日期|日期"), _date_value)
     _labelled(lines, out, "check_code", re.compile(r"校验码|校验"), _check_code_value)
@@ -122,81 +112,6 @@ _KEYWORDS = (
 def _keyword_hits(lines: list[Line]) -> int:
     text = "".join(line.norm for line in lines)
     return sum(1 for word in _KEYWORDS if word in text)
-
-
-# -- type ------------------------------------------------------------------------------------
-
-
-def _canon(text: str) -> str:
-    return normalise(text).replace("【", "(").replace("】", ")")
-
-
-def _invoice_type(lines: list[Line], out: Extraction) -> None:
-    top = min(line.y0 for line in lines)
-    bottom = max(line.y1 for line in lines)
-    band = top + 0.4 * (bottom - top)
-    best: tuple[float, str, float] | None = None
-    for line in lines:
-        if line.y0 > band or not line.full:
-            continue
-        own = _canon(line.text)
-        if _TITLE_SKIP.search(own):
-            continue
-        # A stamp often splits the title in two boxes: read it together with its row mates.
-        mates = [
-            m
-            for m in right_of(line, lines, max_gap=4 * line.height)[:2]
-            if m.full and not _TITLE_SKIP.search(m.norm)
-        ]
-        for text in {own, own + "".join(_canon(m.text) for m in mates)}:
-            if not ("票" in text or "增值" in text):
-                continue
-            for start in ("电子发票", "增值"):
-                if start in text:
-                    text = text[text.index(start) :]
-                    break
-            for name in INVOICE_TYPES:
-                canon = _canon(name)
-                if canon in text:
-                    score = 1.0 + len(canon) / 100
-                else:
-                    score = difflib.SequenceMatcher(None, canon, text).ratio()
-                if score >= 0.75 and (best is None or score > best[0]):
-                    best = (score, name.replace("(", "（").replace(")", "）"), line.score)
-    if best is not None:
-        out.put("invoice_type", best[1], best[2] * min(1.0, best[0]))
-
-
-def title_fragments(lines: list[Line]) -> list[Line]:
-    """Pieces of the title row ("增值" ... "发票"), for a re-read when a stamp split it."""
-    if not lines:
-        return []
-    top = min(line.y0 for line in lines)
-    bottom = max(line.y1 for line in lines)
-    band = top + 0.4 * (bottom - top)
-    seeds = [
-        line
-        for line in lines
-        if line.y0 <= band
-        and not _TITLE_SKIP.search(line.norm)
-        and re.search(r"增值|发票|电子", line.norm)
-    ]
-    if not seeds:
-        return []
-    seed = max(seeds, key=lambda line: line.height)
-    row = [
-        line
-        for line in lines
-        if line is seed
-        or (
-            same_row(seed, line)
-            and abs(line.height - seed.height) < 0.35 * seed.height
-            and re.search(r"[\u4e00-\u9fff]", line.norm)  # not the code or No. beside it
-            and not _TITLE_SKIP.search(line.norm)
-            and abs(line.cx - seed.cx) < 8 * seed.height
-        )
-    ]
-    return sorted(row, key=lambda line: line.x0)
 
 
 # -- labelled values ---------------------------------------------------------------------------

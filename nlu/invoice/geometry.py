@@ -82,3 +82,36 @@ def rotate_small(bgr: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(
         bgr, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
+
+
+def widen_along_row(
+    seed: np.ndarray,
+    parts: list[np.ndarray],
+    neighbours: list[np.ndarray],
+    reach: tuple[float, float],
+) -> np.ndarray:
+    """A quad along `seed`'s text direction covering `parts`, widened to find missed text.
+
+    A stamp over a title hides part of it from detection; the hidden part lies on the same
+    baseline. The band grows `reach` = (left, right) line heights each way, but stops at
+    `neighbours` (other boxes on the row, such as the invoice code or number beside the title).
+    """
+    origin = seed[0]
+    u = seed[1] - seed[0]
+    u = u / max(float(np.linalg.norm(u)), 1e-6)
+    v = np.array([-u[1], u[0]], dtype=np.float32)  # down the page when the text runs right
+    points = np.concatenate(parts)
+    along, across = (points - origin) @ u, (points - origin) @ v
+    a0, a1 = float(along.min()), float(along.max())
+    b0, b1 = float(across.min()), float(across.max())
+    height = b1 - b0
+    left, right = a0 - reach[0] * height, a1 + reach[1] * height
+    for quad in neighbours:
+        span = (quad - origin) @ u
+        if span.min() >= a1:
+            right = min(right, float(span.min()))
+        elif span.max() <= a0:
+            left = max(left, float(span.max()))
+    pad = height / 8
+    corners = [(left, b0 - pad), (right, b0 - pad), (right, b1 + pad), (left, b1 + pad)]
+    return np.array([origin + a * u + b * v for a, b in corners], dtype=np.float32)

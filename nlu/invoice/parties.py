@@ -57,7 +57,9 @@ def read_parties(lines: list[Line], total_anchor: Line | None) -> dict[str, tupl
     mid = (left + right) / 2
 
     def is_seller(line: Line) -> bool:
-        if total_anchor is not None and line.y0 > total_anchor.y1:
+        # Centres, not edges: on a tilted photo the seller's first row can overlap the
+        # 价税合计 row's box by a pixel or two.
+        if total_anchor is not None and line.cy > total_anchor.y1:
             return True
         return line.x0 > mid - 0.05 * (right - left)
 

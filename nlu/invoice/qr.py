@@ -44,7 +44,9 @@ def find_qr_codes(gray: np.ndarray) -> list[QrHit]:
     """All QR symbols on a grayscale page: full image first, then harder variants.
 
     The variants only run when the plain pass finds nothing: a downscale (phone photos are
-    sharper than the QR needs, and moiré hurts), and an Otsu-binarised copy (uneven light).
+    sharper than the QR needs, and moiré hurts), an unsharp-masked copy and a doubled, sharpened
+    one (a small QR on a blurred photo, whose modules are only 2-3 pixels wide), and an
+    Otsu-binarised copy (uneven light).
     """
     hits = _decode(gray)
     if hits:
@@ -58,12 +60,27 @@ def find_qr_codes(gray: np.ndarray) -> list[QrHit]:
         hits = [_rescale(hit, 1 / scale) for hit in _decode(small)]
         if hits:
             return hits
+    hits = _decode(_sharpen(gray))
+    if hits:
+        return hits
+    if max(h, w) <= 2000:
+        doubled = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        hits = [_rescale(hit, 0.5) for hit in _decode(_sharpen(doubled, sigma=2.0))]
+        if hits:
+            return hits
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     hits = _decode(binary, binarizer=zxingcpp.Binarizer.BoolCast)
     if hits:
         return hits
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
     return _decode(blurred, binarizer=zxingcpp.Binarizer.GlobalHistogram)
+
+
+def _sharpen(gray: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+    """Unsharp mask: blurred module edges steepened so the binarizer finds them."""
+    import cv2
+
+    return cv2.addWeighted(gray, 1.8, cv2.GaussianBlur(gray, (0, 0), sigma), -0.8, 0)
 
 
 def _rescale(hit: QrHit, factor: float) -> QrHit:

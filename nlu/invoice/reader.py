@@ -15,7 +15,7 @@ import time
 import cv2
 import numpy as np
 
-from nlu.invoice.extract import Extraction, extract_fields, title_fragments, wants_full_read
+from nlu.invoice.extract import Extraction, extract_fields, wants_full_read
 from nlu.invoice.geometry import (
     elongation,
     is_tall,
@@ -31,12 +31,10 @@ from nlu.invoice.ocr import Crop, OcrEngine
 from nlu.invoice.qr import read_invoice_qr
 from nlu.invoice.qr_payload import QrPayload
 from nlu.invoice.reading import FieldValue, InvoiceReading
-from nlu.invoice.taxid import uscc_valid
+from nlu.invoice.rereads import reread_digits, reread_title
 
 # Long lines are first recognised only this many heights from their left end (the label).
 PREFIX_RATIO = 4.0
-# Horizontal stretch for re-reading digit runs that came out too short.
-STRETCH = 1.3
 # Beyond this tilt (a photo taken at an angle) the page is straightened before reading.
 MAX_TILT_DEGREES = 5.0
 QR_CONFIDENCE = 0.99
@@ -118,11 +116,8 @@ class InvoiceReader:
         if "invoice_type" not in extraction.fields and (
             payload is None or not payload.invoice_type
         ):
-            retitled = self._reread_title(bgr, quads, lines)
-            if retitled is not None:
-                lines = [*lines, retitled]
-                extraction = extract_fields(lines)
-        extraction = self._reread_digits(crops, lines, extraction, payload)
+            lines, extraction = reread_title(self.engine, bgr, quads, lines, extraction)
+        extraction = reread_digits(self.engine, crops, lines, extraction, payload)
 
         reading = InvoiceReading(
             is_invoice=payload is not None or _looks_like_invoice(extraction),
@@ -203,114 +198,6 @@ class InvoiceReader:
                 )
         self._complete(crops, lines, rescue)
         return [line for line in lines if line.text], crops
-
-    def _reread_digits(
-        self,
-        crops: list[Crop],
-        lines: list[Line],
-        extraction: Extraction,
-        payload: QrPayload | None,
-    ) -> Extraction:
-        """Read digit fields again, stretched, when their value came out the wrong length.
-
-        CTC decoding merges a run of the same digit ("666" -> "66") when glyphs are blurred
-        together; a horizontally stretched crop separates them.
-        """
-        found = extraction.fields
-        labels: list[str] = []
-        if "check_code" not in found and (payload is None or payload.check_code):
-            labels.append("校验")
-        if "invoice_number" not in found and payload is None:
-            labels.append("发票号码")
-        invalid_id = any(
-            len(str(value)) == 18 and not uscc_valid(str(value))
-            for name, (value, _) in found.items()
-            if name.endswith("tax_id")
-        )
-        near_miss_id = any(
-            re.search(r"(识别号|信用代码)", normalise(line.text))
-            and re.search(
-                r"(?<![0-9A-Z])([0-9A-Z]{16,17}|[0-9A-Z]{19})(?![0-9A-Z])", normalise(line.text)
-            )
-            for line in lines
-        )
-        if invalid_id or near_miss_id:
-            labels += ["识别号", "信用代码"]
-        if not labels:
-            return extraction
-        pattern = re.compile("|".join(labels))
-        todo: list[Line] = []
-        for line in lines:
-            if line.index >= 0 and line.full and pattern.search(normalise(line.text)):
-                todo.append(line)
-                todo.extend(n for n in right_of(line, lines)[:1] if n.full and n.index >= 0)
-        if not todo:
-            return extraction
-        images = [
-            cv2.resize(
-                crops[line.index].image, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC
-            )
-            for line in todo
-        ]
-        replaced = {
-            id(line): result
-            for line, result in zip(todo, self.engine.recognize(images), strict=True)
-        }
-        retried = [
-            Line(
-                replaced[id(line)][0],
-                replaced[id(line)][1],
-                line.x0,
-                line.y0,
-                line.x1,
-                line.y1,
-                index=line.index,
-            )
-            if id(line) in replaced
-            else line
-            for line in lines
-        ]
-        second = extract_fields(retried)
-        for name, (value, confidence) in second.fields.items():
-            if name not in found or (
-                name.endswith("tax_id") and not uscc_valid(str(found[name][0]))
-            ):
-                extraction.put(name, value, confidence * 0.95)
-                if name.endswith("tax_id") and name in found and found[name][0] != value:
-                    extraction.fields[name] = (value, round(confidence * 0.95, 3))
-        return extraction
-
-    def _reread_title(
-        self, bgr: np.ndarray, quads: list[np.ndarray], lines: list[Line]
-    ) -> Line | None:
-        """Read the whole title row once more from the red channel, where a red stamp fades.
-
-        The 监制章 stamp sits on the title; detection then often finds only the title's ends.
-        """
-        fragments = title_fragments(lines)
-        if not fragments:
-            return None
-        points = np.concatenate([quads[line.index] for line in fragments])
-        x0, y0 = np.floor(points.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(points.max(axis=0)).astype(int)
-        pad = max(2, (y1 - y0) // 8)
-        x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
-        x1, y1 = min(bgr.shape[1], x1 + pad), min(bgr.shape[0], y1 + pad)
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return None
-        red = bgr[y0:y1, x0:x1, 2]
-        crop = np.ascontiguousarray(np.stack([red, red, red], axis=2))
-        text, score = self.engine.recognize([crop])[0]
-        first = fragments[0]
-        return Line(
-            text,
-            score,
-            first.x0,
-            min(f.y0 for f in fragments),
-            max(f.x1 for f in fragments),
-            max(f.y1 for f in fragments),
-            index=-1,
-        )
 
     def _complete(self, crops: list[Crop], lines: list[Line], todo: list[Line]) -> None:
         if not todo:

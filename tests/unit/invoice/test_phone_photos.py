@@ -1,0 +1,99 @@
+"""Phone photos of invoices: a small blurred QR, parties on a tilted page, a stamped title.
+
+The last tests run the reader on phone-photo-like variants of the shared fixtures (the bench's
+own transform, with seeds that once tripped the reader: a QR too blurred for the plain pass, the
+seller's first row overlapping the 价税合计 row, the title of an invoice inside a screenshot).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+
+from nlu.invoice.layout import Line
+from nlu.invoice.parties import read_parties
+from nlu.invoice.qr import _decode, find_qr_codes
+from nlu.invoice.reader import InvoiceReader
+
+PAYLOAD = "01,10,012001800311,33207675,46.62,20190508,76939056883466677916,A1B2,"
+
+
+def _blurred_qr_page(module_px: float, sigma: float) -> np.ndarray:
+    symbol = zxingcpp.create_barcode(PAYLOAD, zxingcpp.BarcodeFormat.QRCode)
+    modules = np.array(zxingcpp.write_barcode_to_image(symbol, scale=1))
+    side = round(modules.shape[0] * module_px)
+    page = np.full((700, 1000), 235, dtype=np.uint8)
+    page[100 : 100 + side, 100 : 100 + side] = np.minimum(
+        cv2.resize(modules, (side, side), interpolation=cv2.INTER_AREA), 235
+    )
+    return cv2.GaussianBlur(page, (0, 0), sigma)
+
+
+@pytest.mark.parametrize(("module_px", "sigma"), [(2.0, 1.0), (2.5, 1.2)])
+def test_a_small_blurred_qr_is_found_by_the_sharpened_fallbacks(
+    module_px: float, sigma: float
+) -> None:
+    page = _blurred_qr_page(module_px, sigma)
+    assert _decode(page) == []  # the plain pass cannot read it
+    hits = find_qr_codes(page)
+    assert [hit.text for hit in hits] == [PAYLOAD]
+    xs = [x for x, _ in hits[0].corners]
+    assert 90 <= min(xs) <= 110  # corners in page pixels, not the doubled copy's
+
+
+def _line(text: str, x0: float, y0: float, x1: float, y1: float, score: float = 0.99) -> Line:
+    return Line(text, score, x0, y0, x1, y1)
+
+
+def test_the_seller_row_touching_the_total_row_is_still_the_seller() -> None:
+    # On a tilted photo the seller's 名称 box starts a pixel above the 价税合计 box's bottom.
+    lines = [
+        _line("称：个人", 290, 204, 362, 235, score=0.95),
+        _line("纳税人识别号：", 198, 238, 321, 271),
+        _line("价税合计（大写）", 217, 687, 355, 722),
+        _line("（小写）¥2169.00", 998, 691, 1172, 725),
+        _line("称：深圳市即客思维科技有限公司", 281, 724, 541, 759),
+        _line("纳税人识别号：91440300MA5F5KP94F", 188, 758, 550, 793),
+    ]
+    total_row = lines[3]
+    found = read_parties(lines, total_row)
+    assert found["buyer_name"][0] == "个人"
+    assert found["seller_name"][0] == "深圳市即客思维科技有限公司"
+    assert found["seller_tax_id"][0] == "91440300MA5F5KP94F"
+
+
+def _phone(invoices_dir: Path, name: str, seed: int) -> bytes:
+    from bench.invoices import _decode as decode_image
+    from bench.invoices import phone_like
+
+    return phone_like(decode_image((invoices_dir / name).read_bytes()), seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "seed", "expected"),
+    [
+        # QR with ~2-pixel modules after the blur: read by the sharpened, doubled pass.
+        ("tianjin_jd_e_invoice.png", 1, {"invoice_code": ("012001800311", "qr")}),
+        # Seller's name row overlaps the 价税合计 row's box on this tilt.
+        ("shenzhen_e_invoice.png", 5, {"buyer_name": ("个人", "ocr")}),
+        # 江苏增值税普通发票 inside a screenshot, the stamp over 值税普: chosen by CTC scoring.
+        ("jiangsu_common_screenshot.jpg", 1, {"invoice_type": ("增值税普通发票", "ocr")}),
+        ("vat_special_sample.jpg", 1, {"invoice_type": ("增值税专用发票", "ocr")}),
+    ],
+)
+def test_phone_photos_that_once_tripped_the_reader(
+    reader: InvoiceReader,
+    invoices_dir: Path,
+    name: str,
+    seed: int,
+    expected: dict[str, tuple[str, str]],
+) -> None:
+    reading = reader.read(_phone(invoices_dir, name, seed))
+    for field, (value, source) in expected.items():
+        assert reading.fields[field].value == value
+        assert reading.fields[field].source == source
