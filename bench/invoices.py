@@ -5,6 +5,8 @@ Runs every fixture image in several variants through the real warmed process poo
 - no_qr:   every QR code painted white (OCR alone must carry the QR fields);
 - phone:   phone-photo-like (a few degrees of tilt, slight perspective warp, long side ~1280 px,
            blur, uneven light, noise, JPEG quality 70), seeded per image so runs repeat;
+- phone_draws: the same transform drawn again with other seeds (`--phone-draws N` per image),
+           so the phone figure is not one lucky or unlucky draw;
 - rot90 / rot180 / rot270: the given image turned sideways or upside down.
 Figures go to stdout, the progress bar to stderr; `--markdown PATH` also writes them as a table.
 
@@ -36,7 +38,8 @@ from nlu.invoice.reading import AMOUNT_FIELDS, QR_FIELDS, InvoiceReading, fen_to
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_FIXTURES = REPO / ".." / "shared" / "fixtures" / "invoices"
-VARIANTS = ("given", "no_qr", "phone", "rot90", "rot180", "rot270")
+VARIANTS = ("given", "no_qr", "phone", "phone_draws", "rot90", "rot180", "rot270")
+PHONE_DRAWS = 5
 
 
 # -- variants ----------------------------------------------------------------------------------
@@ -104,8 +107,10 @@ def phone_like(image: np.ndarray, seed: int) -> bytes:
     return encoded.tobytes()
 
 
-def make_variant(name: str, data: bytes, variant: str) -> tuple[bytes, bool]:
-    """The variant's bytes, and whether a QR code is still on it."""
+def make_variant(name: str, data: bytes, variant: str, draw: int = 0) -> tuple[bytes, bool]:
+    """The variant's bytes, and whether a QR code is still on it.
+
+    `draw` picks another seed of the phone transform (0 is the `phone` variant's own)."""
     image = _decode(data)
     _, qr_count = paint_over_qr(image)
     if variant == "given":
@@ -113,8 +118,8 @@ def make_variant(name: str, data: bytes, variant: str) -> tuple[bytes, bool]:
     if variant == "no_qr":
         painted, _ = paint_over_qr(image)
         return _png(painted), False
-    if variant == "phone":
-        seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
+    if variant in ("phone", "phone_draws"):
+        seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") + draw
         return phone_like(image, seed), qr_count > 0
     turns = {
         "rot90": cv2.ROTATE_90_CLOCKWISE,
@@ -142,7 +147,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, object]:
+async def run(
+    fixtures: Path, variants: list[str], workers: int, phone_draws: int = PHONE_DRAWS
+) -> dict[str, object]:
     labels = json.loads((fixtures / "labels.json").read_text(encoding="utf-8"))["invoices"]
     names = sorted(labels)
     pool = InvoiceReaderPool(workers=workers)
@@ -154,7 +161,12 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
         "images": len(names),
         "variants": {},
     }
-    jobs = [(v, n) for v in variants for n in names]
+    jobs = [
+        (v, n, draw)
+        for v in variants
+        for n in names
+        for draw in (range(1, phone_draws + 1) if v == "phone_draws" else [0])
+    ]
     per_variant: dict[str, dict[str, object]] = {}
     misses: list[str] = []
     qr_fast: list[float] = []
@@ -165,9 +177,9 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
             await pool.read_qr(data)
             qr_fast.append(time.perf_counter() - mark)
             bar.update()
-        for variant, name in jobs:
+        for variant, name, draw in jobs:
             truth = labels[name]
-            data, has_qr = make_variant(name, (fixtures / name).read_bytes(), variant)
+            data, has_qr = make_variant(name, (fixtures / name).read_bytes(), variant, draw)
             mark = time.perf_counter()
             reading = await pool.read(data)
             elapsed = time.perf_counter() - mark
@@ -189,7 +201,8 @@ async def run(fixtures: Path, variants: list[str], workers: int) -> dict[str, ob
                     stats["qr_ok"] += hit  # type: ignore[operator]
                     stats["qr_total"] += 1  # type: ignore[operator]
                 if not hit:
-                    misses.append(f"{variant} {name} {field}: expected {expected!r}, got {got!r}")
+                    label = f"{variant}#{draw}" if draw else variant
+                    misses.append(f"{label} {name} {field}: expected {expected!r}, got {got!r}")
             bar.update()
     rss = await pool.worker_rss()
     await pool.close()
@@ -252,10 +265,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--phone-draws", type=int, default=PHONE_DRAWS, help="extra phone seeds per image"
+    )
     parser.add_argument("--markdown", type=Path, help="also write the figures to this file")
     parser.add_argument("--json", action="store_true", help="print the raw report as JSON")
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.fixtures.resolve(), args.variants.split(","), args.workers))
+    report = asyncio.run(
+        run(args.fixtures.resolve(), args.variants.split(","), args.workers, args.phone_draws)
+    )
     text = render_text(report)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else text)
     if args.markdown:
@@ -266,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             "2 onnxruntime threads; latency is per image through the process pool.\n\n"
             "Variants: `given` (the file), `no_qr` (QR codes painted white: OCR alone), `phone` "
             "(tilt, perspective, ~1280 px, blur, uneven light, noise, JPEG 70; seeded), "
+            f"`phone_draws` (the same transform with {args.phone_draws} other seeds per image), "
             "`rot90/180/270` (turned). Accuracy is exact match on every labelled field "
             "(`labels.json`, including buyer_tax_id where labelled); QR fields are the ones the "
             "QR carries, on images where a QR code is present. Wall-clock latency depends on "

@@ -37,6 +37,10 @@ CORRECT_HELP = (
     "可更正：号码、代码、日期、金额、税额、合计、销售方、购买方、税号、校验码。\n"
     "更正指定发票：更正 33207675 金额 46.62"
 )
+AMOUNTS_UNREAD = (
+    "金额没看清，可能是图片被压缩了。发送时勾选“原图”、或把发票拍近拍正再发一次就好；"
+    "也可以直接回复“更正 合计 1060.00”补上。"
+)
 NO_INVOICES_YET = "还没有收到您公司的发票记录。直接发送发票照片即可识别入账。"
 STAFF_NEED_COMPANY = "请告诉我查哪家公司，例如：发票 杭州云帆 2024-03"
 
@@ -91,6 +95,10 @@ def render_invoice(record: InvoiceRecord, heading: str) -> str:
     ]
     if unsure:
         lines.append("⚠ 看不太清，请核对：" + "、".join(unsure))
+    if inv.amount_total_fen is None and inv.amount_excl_tax_fen is None:
+        # Typically small print on a compressed picture (a screenshot, a photo from afar).
+        lines.append(AMOUNTS_UNREAD)
+        return "\n".join(lines)
     lines.append("如有误请回复更正，例如“更正 金额 46.62”")
     return "\n".join(lines)
 

@@ -342,3 +342,14 @@ def test_the_result_points_out_fields_read_with_little_confidence() -> None:
     assert "⚠ 看不太清，请核对：销售方" in text
     assert "金额 ¥46.62 税额 ¥6.08 价税合计 ¥52.70" in text
     assert "✓ 校验通过" in text
+
+
+def test_a_result_without_amounts_asks_for_the_original_picture() -> None:
+    # An invoice inside a compressed screenshot: number and date legible, the figures not.
+    record = stored(1, "02995607", amount_excl_tax_fen=None, tax_fen=None, amount_total_fen=None)
+    text = render_read(record, 2)
+    assert "金额 — 税额 — 价税合计 —" in text
+    assert "勾选“原图”" in text and "更正 合计" in text
+    assert "如有误请回复更正" not in text  # one request at a time
+    complete = render_read(stored(1, "33207675"), 3)
+    assert "原图" not in complete and "如有误请回复更正" in complete
