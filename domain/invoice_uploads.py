@@ -146,8 +146,21 @@ CORRECTABLE: dict[str, str] = {
     "销售方税号": "seller_tax_id",
     "购买方税号": "buyer_tax_id",
     "校验码": "check_code",
+    "类型": "invoice_type",
+    "发票类型": "invoice_type",
+    "票种": "invoice_type",
+}
+# How people name the common kinds in a correction ("更正 类型 专票").
+TYPE_SHORTHANDS: dict[str, str] = {
+    "专票": "增值税专用发票",
+    "普票": "增值税普通发票",
+    "电子专票": "增值税电子专用发票",
+    "电子普票": "增值税电子普通发票",
+    "数电专票": "电子发票（增值税专用发票）",
+    "数电普票": "电子发票（普通发票）",
 }
 FIELD_ZH = {
+    "invoice_type": "发票类型",
     "number": "发票号码",
     "code": "发票代码",
     "issue_date": "开票日期",
@@ -246,6 +259,13 @@ def correct(record: InvoiceRecord, field_name: str, raw: str, now: datetime) -> 
         if len(value) > 100:
             raise CorrectionInvalid("名称太长了，请核对。")
         changes = {field_name: value}
+    elif field_name == "invoice_type":
+        name = TYPE_SHORTHANDS.get(value, value)
+        if "发票" not in name or len(name) > 30:
+            raise CorrectionInvalid(
+                "请写发票类型的全称，例如：更正 类型 增值税专用发票（也可以写“专票”“普票”）。"
+            )
+        changes = {"invoice_type": name, "kind": kind_of(name, inv.number)}
     else:
         raise CorrectionInvalid("这个字段暂不支持更正。")
     compared = dict(record.qr_vs_ocr)

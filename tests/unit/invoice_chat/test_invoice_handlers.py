@@ -201,9 +201,23 @@ async def test_a_numbered_correction_picks_that_invoice() -> None:
     assert second.invoice.seller_name == "天津瑞佳讯贸易有限公司"
 
 
+async def test_the_type_is_corrected_by_its_name_or_the_everyday_shorthand() -> None:
+    w = World()
+    chen = await w.client()
+    cid = chen.identity.company.id  # type: ignore[union-attr]
+    await keep(w, stored(cid, "33207675"))
+    (reply,) = await chen.say("更正 类型 专票")
+    assert reply.startswith("已更正发票类型") and "增值税专用发票" in reply
+    (fixed,) = await w.uow.invoices.by_number(cid, "33207675")
+    assert fixed.invoice.invoice_type == "增值税专用发票"
+    assert fixed.invoice.kind is InvoiceKind.VAT_SPECIAL
+    assert fixed.sources["invoice_type"] == "manual"
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
+        ("更正 类型 报销单", "全称"),
         ("更正 金额 四十六", "数字"),
         ("更正 金额 46.621", "数字"),
         ("更正 日期 2099-01-01", "晚于今天"),
@@ -334,12 +348,12 @@ async def test_a_question_nlu_takes_for_an_upload_is_answered_with_the_month() -
 def test_the_result_points_out_fields_read_with_little_confidence() -> None:
     record = replace(
         stored(1, "33207675"),
-        sources={"number": "qr", "seller_name": "ocr"},
-        confidence={"number": 0.99, "seller_name": 0.42},
+        sources={"number": "qr", "seller_name": "ocr", "invoice_type": "ocr"},
+        confidence={"number": 0.99, "seller_name": 0.42, "invoice_type": 0.53},
     )
     text = render_read(record, 3)
     assert text.startswith("识别结果（第3张）：\n增值税电子普通发票\n发票代码 012001800311")
-    assert "⚠ 看不太清，请核对：销售方" in text
+    assert "⚠ 看不太清，请核对：销售方、发票类型" in text
     assert "金额 ¥46.62 税额 ¥6.08 价税合计 ¥52.70" in text
     assert "✓ 校验通过" in text
 
