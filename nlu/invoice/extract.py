@@ -39,6 +39,8 @@ def wants_full_read(prefix: str) -> bool:
         return False  # the 密码区 cipher block
     if _WANTED_PREFIX.search(text) or _CAPITAL_CHARS.search(text):
         return True
+    if re.match(r"^[\u4e00-\u9fff][:;]", text):
+        return True  # "称：" with the 称 misread: a party's name follows
     # Long runs of digits/capitals: a code, number, tax ID or check code without its label.
     return bool(re.fullmatch(r"[0-9A-Z]{5,}", text))
 
@@ -237,6 +239,18 @@ def _amounts(lines: list[Line], out: Extraction) -> Line | None:
             if fen is not None:
                 out.put("amount_total", fen, line.score)
             total_anchor = total_anchor or line
+    if "amount_total" not in out.fields and total_anchor is not None:
+        # The "(小写)" label misread ("小¥52.70"): the right-most ¥ figure on the 价税合计 row.
+        figures = [
+            line
+            for line in lines
+            if same_row(line, total_anchor) and re.search(r"¥-?\d{1,12}\.\d{2}$", line.norm)
+        ]
+        if figures:
+            rightmost = max(figures, key=lambda line: line.x1)
+            out.put(
+                "amount_total", _amount_of(rightmost.norm.split("¥")[-1]), 0.9 * rightmost.score
+            )
     # Capitals: prefer the line on the 价税合计 row.
     candidates = [line for line in lines if looks_like_capitals(line.norm)]
     if total_anchor is not None:

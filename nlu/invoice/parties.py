@@ -31,12 +31,20 @@ def after_label(text: str, label: re.Pattern[str]) -> str:
     return text[found.end() :] if found else text
 
 
+# Other labels of the form: a line carrying one of them is never a party's name.
+_OTHER_LABEL = re.compile(r"价税合计|大写|小写|识别号|开户行|地址|电话|账号")
+_CAPITAL_CHARS = set("零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整")
+
+
 def _is_name_value(text: str) -> bool:
     return (
         len(text) >= 2
         and re.search(r"[\u4e00-\u9fff]", text) is not None
         and len(CIPHER.findall(text)) <= 1
         and not NAME_LABEL.match(text)
+        and not _OTHER_LABEL.search(text)
+        # The 价税合计 amount in capitals ("伍拾贰圆柒角") on the row above the seller block.
+        and sum(ch in _CAPITAL_CHARS for ch in text) < 0.6 * len(text)
     )
 
 
@@ -135,7 +143,7 @@ def _name_above(id_label: Line, lines: list[Line]) -> tuple[str, float] | None:
     ]
     for line in sorted(above, key=lambda item: (-item.y1, item.x0)):
         text = line.norm
-        text = re.sub(r"^(名称|名|称|.)[:;]", "", text)
+        text = re.sub(r"^(名称|名|称|.)[:;]", "", text).lstrip(":;")
         if _is_name_value(text) and not TAX_ID_LABEL.search(text):
             return text, 0.85 * line.score
     return None

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
+from nlu.invoice.extract import extract_fields, wants_full_read
 from nlu.invoice.layout import Line
 from nlu.invoice.parties import read_parties
 from nlu.invoice.qr import _decode, find_qr_codes
@@ -64,6 +65,24 @@ def test_the_seller_row_touching_the_total_row_is_still_the_seller() -> None:
     assert found["buyer_name"][0] == "个人"
     assert found["seller_name"][0] == "深圳市即客思维科技有限公司"
     assert found["seller_tax_id"][0] == "91440300MA5F5KP94F"
+
+
+def test_misread_labels_on_a_blurred_photo_do_not_turn_other_lines_into_names() -> None:
+    # "名称：" read as "将：" above the seller's tax ID; the capitals line sits above that.
+    lines = [
+        _line("价税合计（大写）", 213, 507, 327, 538),
+        _line("伍拾贰器柒角", 415, 506, 540, 539),
+        _line("小￥52.70", 918, 509, 1031, 542),
+        _line("将：天津瑞佳讯贸易有限公司", 264, 541, 620, 569),
+        _line("人识别号：91120222079642398Y", 229, 562, 529, 599),
+    ]
+    found = extract_fields(lines)
+    assert found.fields["seller_name"][0] == "天津瑞佳讯贸易有限公司"
+    assert found.fields["seller_tax_id"][0] == "91120222079642398Y"
+    assert found.fields["amount_total"][0] == 5270  # "(小写)" misread as "小"
+    without_name = [line for line in lines if not line.text.startswith("将")]
+    assert "seller_name" not in extract_fields(without_name).fields  # not "伍拾贰器柒角"
+    assert wants_full_read("将：天津瑞佳")  # a one-character label: read the whole line
 
 
 def _phone(invoices_dir: Path, name: str, seed: int) -> bytes:
