@@ -35,10 +35,3 @@ def log_likelihood(log_probs: np.ndarray, labels: list[int]) -> float:
         skip = np.where(can_skip, np.concatenate(([_NEG, _NEG], alpha[:-2])), _NEG)
         alpha = np.logaddexp(np.logaddexp(stay, step), skip) + log_probs[t, extended]
     return float(np.logaddexp(alpha[-1], alpha[-2]))
-
-
-def best_path_labels(log_probs: np.ndarray) -> list[int]:
-    """The greedy reading's labels: best class per frame, repeats merged, blanks dropped."""
-    best = log_probs.argmax(axis=1)
-    keep = np.concatenate(([True], best[1:] != best[:-1])) & (best != BLANK)
-    return [int(label) for label in best[keep]]
