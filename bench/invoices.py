@@ -7,6 +7,8 @@ Runs every fixture image in several variants through the real warmed process poo
            blur, uneven light, noise, JPEG quality 70), seeded per image so runs repeat;
 - phone_draws: the same transform drawn again with other seeds (`--phone-draws N` per image),
            so the phone figure is not one lucky or unlucky draw;
+- harsh:   a hurried picture (tilt up to 8°, more warp, dimmer light, blur sigma 1.1-1.4,
+           JPEG 60): beyond the issue's targets, to see how reading degrades;
 - rot90 / rot180 / rot270: the given image turned sideways or upside down.
 Figures go to stdout, the progress bar to stderr; `--markdown PATH` also writes them as a table.
 
@@ -25,6 +27,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -38,7 +41,7 @@ from nlu.invoice.reading import AMOUNT_FIELDS, QR_FIELDS, InvoiceReading, fen_to
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_FIXTURES = REPO / ".." / "shared" / "fixtures" / "invoices"
-VARIANTS = ("given", "no_qr", "phone", "phone_draws", "rot90", "rot180", "rot270")
+VARIANTS = ("given", "no_qr", "phone", "phone_draws", "harsh", "rot90", "rot180", "rot270")
 PHONE_DRAWS = 5
 
 
@@ -73,7 +76,24 @@ def paint_over_qr(image: np.ndarray) -> tuple[np.ndarray, int]:
     return out, len(found)
 
 
-def phone_like(image: np.ndarray, seed: int) -> bytes:
+@dataclass(frozen=True)
+class Camera:
+    """How rough a phone picture is: tilt and warp, light, blur, noise, JPEG quality."""
+
+    tilt_deg: float = 4.0
+    warp: float = 0.02  # corner jitter as a share of the side
+    light: tuple[float, float] = (0.72, 0.33)  # darkest level, and the gradient's span
+    blur: tuple[float, float] = (0.7, 1.0)  # Gaussian sigma range, pixels at ~1280 px
+    noise: float = 3.0
+    quality: int = 70
+
+
+PHONE = Camera()
+# A hurried picture: steeper angle, dimmer light, more blur, harder JPEG.
+HARSH = Camera(tilt_deg=8.0, warp=0.04, light=(0.6, 0.45), blur=(1.1, 1.4), noise=4.0, quality=60)
+
+
+def phone_like(image: np.ndarray, seed: int, camera: Camera = PHONE) -> bytes:
     rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
     scale = 1280 / max(h, w)
@@ -86,23 +106,23 @@ def phone_like(image: np.ndarray, seed: int) -> bytes:
     )
     h, w = image.shape[:2]
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    jitter = rng.uniform(-0.02, 0.02, size=(4, 2)) * np.array([w, h])
+    jitter = rng.uniform(-camera.warp, camera.warp, size=(4, 2)) * np.array([w, h])
     warp = cv2.getPerspectiveTransform(src, (src + jitter).astype(np.float32))
     image = cv2.warpPerspective(image, warp, (w, h), borderValue=(120, 125, 130))
-    angle = float(rng.uniform(-4, 4)) or 2.0
+    angle = float(rng.uniform(-camera.tilt_deg, camera.tilt_deg)) or 2.0
     rotation = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     image = cv2.warpAffine(image, rotation, (w, h), borderValue=(120, 125, 130))
     # Uneven light: a tilted gradient and a soft shadow.
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     direction = rng.uniform(0, 2 * np.pi)
     gradient = (np.cos(direction) * xx / w + np.sin(direction) * yy / h + 1) / 2
-    light = 0.72 + 0.33 * gradient
+    light = camera.light[0] + camera.light[1] * gradient
     cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
     shadow = 1 - 0.15 * np.exp(-(((xx - cx) / (0.3 * w)) ** 2 + ((yy - cy) / (0.3 * h)) ** 2))
     image = np.clip(image.astype(np.float32) * (light * shadow)[..., None], 0, 255)
-    image = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.7, 1.0)))
-    image = np.clip(image + rng.normal(0, 3.0, image.shape), 0, 255).astype(np.uint8)
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    image = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(*camera.blur)))
+    image = np.clip(image + rng.normal(0, camera.noise, image.shape), 0, 255).astype(np.uint8)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, camera.quality])
     assert ok
     return encoded.tobytes()
 
@@ -118,9 +138,10 @@ def make_variant(name: str, data: bytes, variant: str, draw: int = 0) -> tuple[b
     if variant == "no_qr":
         painted, _ = paint_over_qr(image)
         return _png(painted), False
-    if variant in ("phone", "phone_draws"):
+    if variant in ("phone", "phone_draws", "harsh"):
         seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") + draw
-        return phone_like(image, seed), qr_count > 0
+        camera = HARSH if variant == "harsh" else PHONE
+        return phone_like(image, seed, camera), qr_count > 0
     turns = {
         "rot90": cv2.ROTATE_90_CLOCKWISE,
         "rot180": cv2.ROTATE_180,
@@ -285,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "Variants: `given` (the file), `no_qr` (QR codes painted white: OCR alone), `phone` "
             "(tilt, perspective, ~1280 px, blur, uneven light, noise, JPEG 70; seeded), "
             f"`phone_draws` (the same transform with {args.phone_draws} other seeds per image), "
+            "`harsh` (tilt to 8°, dimmer, blur σ 1.1-1.4, JPEG 60: a stress row, no target), "
             "`rot90/180/270` (turned). Accuracy is exact match on every labelled field "
             "(`labels.json`, including buyer_tax_id where labelled); QR fields are the ones the "
             "QR carries, on images where a QR code is present. Wall-clock latency depends on "
