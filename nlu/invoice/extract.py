@@ -27,6 +27,8 @@ _WANTED_PREFIX = re.compile(
     r"发票|增值|电子|代码|号码|No|N0|№|日期|开票|校验|名称|^名|^称|纳税|识别|信用|统一|社会"
     r"|合计|价税|大写|小写|¥|购买|销售|税额|金额"
 )
+# 校验码, also with one character lost to blur ("校码", "验码").
+CHECK_CODE_LABEL = re.compile(r"校验码|校验|校码|验码")
 _CAPITAL_CHARS = re.compile(r"[壹贰叁肆伍陆柒捌玖拾佰仟圆角整]")
 
 
@@ -71,8 +73,8 @@ def extract_fields(lines: list[Line]) -> Extraction:
     if found is not None:
         out.put("invoice_type", *found)
     _code_and_number(lines, out)
-    _labelled(lines, out, "issue_date", re.compile(r"开票日期|日期"), _date_value)
-    _labelled(lines, out, "check_code", re.compile(r"校验码|校验"), _check_code_value)
+    _labelled(lines, out, "issue_date", re.compile(r"开票日期|日期|开票日"), _date_value)
+    _labelled(lines, out, "check_code", CHECK_CODE_LABEL, _check_code_value)
     total_row = _amounts(lines, out)
     for name, (value, score) in read_parties(lines, total_row).items():
         out.put(name, value, score)
@@ -240,17 +242,17 @@ def _amounts(lines: list[Line], out: Extraction) -> Line | None:
                 out.put("amount_total", fen, line.score)
             total_anchor = total_anchor or line
     if "amount_total" not in out.fields and total_anchor is not None:
-        # The "(小写)" label misread ("小¥52.70"): the right-most ¥ figure on the 价税合计 row.
+        # The "(小写)" label misread ("小¥52.70", "(小52.70"): the right-most figure after ¥,
+        # 小 or a bracket on the 价税合计 row.
         figures = [
             line
             for line in lines
-            if same_row(line, total_anchor) and re.search(r"¥-?\d{1,12}\.\d{2}$", line.norm)
+            if same_row(line, total_anchor) and re.search(r"[¥小)]-?\d{1,12}\.\d{2}$", line.norm)
         ]
         if figures:
             rightmost = max(figures, key=lambda line: line.x1)
-            out.put(
-                "amount_total", _amount_of(rightmost.norm.split("¥")[-1]), 0.9 * rightmost.score
-            )
+            amount = re.split(r"[¥小)]", rightmost.norm)[-1]
+            out.put("amount_total", _amount_of(amount), 0.9 * rightmost.score)
     # Capitals: prefer the line on the 价税合计 row.
     candidates = [line for line in lines if looks_like_capitals(line.norm)]
     if total_anchor is not None:

@@ -16,7 +16,7 @@ from nlu.invoice.taxid import repair_tax_id
 
 NAME_LABEL = re.compile(r"^(名称|名|称)[:;.]?")
 TAX_ID_LABEL = re.compile(
-    r"(纳税人识别号|纳税人.{0,3}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?"
+    r"(纳税人识别号|纳税人.{0,3}号|税人.{0,2}号|识别号|信用代码|纳税人识别|税号)[^:]*?[:;]?"
 )
 _TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
 # Right after its label, an old-style short ID (some local forms print 9 characters) is accepted.

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from nlu.invoice.ctc import log_likelihood
-from nlu.invoice.extract import Extraction, extract_fields
+from nlu.invoice.extract import CHECK_CODE_LABEL, Extraction, extract_fields
 from nlu.invoice.geometry import widen_along_row
 from nlu.invoice.layout import Line, normalise, right_of, same_row
 from nlu.invoice.ocr import Crop, OcrEngine
@@ -45,7 +45,7 @@ def reread_digits(
     found = extraction.fields
     labels: list[str] = []
     if "check_code" not in found and (payload is None or payload.check_code):
-        labels.append("校验")
+        labels.append(CHECK_CODE_LABEL.pattern)
     if "invoice_number" not in found and payload is None:
         labels.append("发票号码")
     invalid_id = any(

@@ -85,6 +85,22 @@ def test_misread_labels_on_a_blurred_photo_do_not_turn_other_lines_into_names() 
     assert wants_full_read("将：天津瑞佳")  # a one-character label: read the whole line
 
 
+def test_labels_with_a_character_lost_to_blur_still_lead_to_their_values() -> None:
+    lines = [
+        _line("开票日：20190508", 835, 214, 1042, 248),  # 开票日期
+        _line("校码：76939056883466677916", 918, 271, 1165, 303),  # 校验码
+        _line("价税合计（大学）", 281, 666, 391, 692),
+        _line("（小52.70", 942, 661, 1062, 692),  # (小写)¥52.70
+        _line("称：天津瑞佳讯贸易有限公司", 330, 698, 535, 727),
+        _line("税人别号：91120222079642398Y", 268, 726, 585, 755),  # 纳税人识别号
+    ]
+    found = extract_fields(lines).fields
+    assert found["issue_date"][0] == "2019-05-08"
+    assert found["check_code"][0] == "76939056883466677916"
+    assert found["amount_total"][0] == 5270
+    assert found["seller_tax_id"][0] == "91120222079642398Y"
+
+
 def _phone(invoices_dir: Path, name: str, seed: int) -> bytes:
     from bench.invoices import _decode as decode_image
     from bench.invoices import phone_like
