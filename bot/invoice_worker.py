@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -304,51 +304,61 @@ class InvoiceWorker:
     async def _duplicate(
         self, upload: InvoiceUpload, sha: str, original: InvoiceRecord, same_image: bool
     ) -> None:
-        now = self.clock.now()
-        async with SqlUnitOfWork(self.sessions) as uow:
-            if not await uow.invoices.settle_upload(
-                upload, UploadStatus.DUPLICATE, now, sha256=sha, invoice_id=original.id
-            ):
-                return
-            await uow.outbox.add(
-                Notice(
-                    upload.openid,
-                    "invoice_duplicate",
-                    render_duplicate(original, upload.seq, same_image),
-                    template_fields={
-                        "keyword1": "发票重复提醒",
-                        "keyword2": f"发票号码 {original.invoice.number}",
-                    },
-                    dedup_key=f"invoice_upload:{upload.id}",
-                ),
-                now,
-            )
-            await uow.commit()
-        self.stats.duplicates += 1
-        self._notify()
+        if await self._settle_and_tell(
+            upload,
+            UploadStatus.DUPLICATE,
+            "invoice_duplicate",
+            render_duplicate(original, upload.seq, same_image),
+            ("发票重复提醒", f"发票号码 {original.invoice.number}"),
+            sha256=sha,
+            invoice_id=original.id,
+        ):
+            self.stats.duplicates += 1
+            self._notify()
 
     async def _fail(
         self, upload: InvoiceUpload, reason: str, detail: str, sha: str | None = None
     ) -> None:
+        if await self._settle_and_tell(
+            upload,
+            UploadStatus.FAILED,
+            "invoice_failed",
+            render_failed(reason, upload.seq),
+            ("发票未能识别", f"第{upload.seq}张"),
+            sha256=sha,
+            error=reason,
+            detail=detail,
+        ):
+            self.stats.failed += 1
+            self._notify()
+
+    async def _settle_and_tell(
+        self,
+        upload: InvoiceUpload,
+        status: UploadStatus,
+        kind: str,
+        text: str,
+        keywords: tuple[str, str],
+        **settle: Any,
+    ) -> bool:
+        """Settle the upload and queue the client's notice in one transaction; False when our
+        lease ran out and another worker has the upload."""
         now = self.clock.now()
         async with SqlUnitOfWork(self.sessions) as uow:
-            if not await uow.invoices.settle_upload(
-                upload, UploadStatus.FAILED, now, sha256=sha, error=reason, detail=detail
-            ):
-                return
+            if not await uow.invoices.settle_upload(upload, status, now, **settle):
+                return False
             await uow.outbox.add(
                 Notice(
                     upload.openid,
-                    "invoice_failed",
-                    render_failed(reason, upload.seq),
-                    template_fields={"keyword1": "发票未能识别", "keyword2": f"第{upload.seq}张"},
+                    kind,
+                    text,
+                    template_fields={"keyword1": keywords[0], "keyword2": keywords[1]},
                     dedup_key=f"invoice_upload:{upload.id}",
                 ),
                 now,
             )
             await uow.commit()
-        self.stats.failed += 1
-        self._notify()
+        return True
 
     async def _retry(
         self, upload: InvoiceUpload, stage: str, detail: str, final_reason: str = "download_failed"
