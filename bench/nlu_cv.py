@@ -13,8 +13,8 @@ import random
 from datetime import date
 
 from nlu import classifier
+from nlu.embedded import EmbeddedParser
 from nlu.evaluation import parse_fn, run, summarise
-from nlu.parser import EmbeddedParser
 from nlu.training_data import TrainingData, load_dir
 
 
@@ -41,7 +41,7 @@ def folds(data: TrainingData, k: int, seed: int = 7) -> list[tuple[TrainingData,
 async def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--folds", type=int, default=5)
-    args.add_argument("--c", type=float, nargs="*", default=[5.0, 10.0, 20.0, 50.0])
+    args.add_argument("--c", type=float, nargs="*", default=[20.0, 50.0, 100.0, 200.0])
     args.add_argument("--thresholds", type=float, nargs="*", default=[0.2, 0.3, 0.35, 0.4, 0.5])
     opts = args.parse_args()
     data = load_dir()

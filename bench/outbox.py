@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,12 @@ from aiohttp import web
 from tqdm import tqdm
 
 from bot.app import create_app
-from bot.appkeys import SESSIONS
-from bot.outbound import POLICY, SENDER, learn_api_base
-from bot.outbox_sender import OutboxPolicy
+from bot.keys import EMULATOR, POLICY, SENDER, SESSIONS
+from bot.outbox.sender import OutboxPolicy
+from bot.outbox.wiring import learn_api_base
 from bot.sandbox.courier import Courier, text_xml
-from bot.sandbox.web import EMULATOR
 from bot.settings import Settings
-from domain.notices import Notice
+from domain.notices import ChatReply, Notice, NoticeKind
 from nlu.types import ParseResult
 from storage.engine import create_engine
 from storage.tables import Base
@@ -48,8 +47,13 @@ from storage.uow import SqlUnitOfWork
 class QuietNLU:
     """The benchmark measures delivery, not understanding: every text is a greeting."""
 
-    async def parse(self, text: str) -> ParseResult:
+    async def parse(self, text: str, today: date | None = None) -> ParseResult:
         return ParseResult(text, "greet", 0.99, (), (("greet", 0.99),))
+
+
+def bench_notice(openid: str, text: str) -> Notice:
+    """A notice the sender delivers as text; its dedup key tells its delivery apart."""
+    return Notice(openid, NoticeKind.LATE_REPLY, ChatReply(text), dedup_key=text)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -81,13 +85,13 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     base = f"http://127.0.0.1:{port}"
     learn_api_base(app, base)
     sender, emulator = app[SENDER], app[EMULATOR]
-    committed: dict[str, float] = {}  # notice text -> perf_counter at commit
+    committed: dict[str | None, float] = {}  # notice dedup key -> perf_counter at commit
     delays: list[float] = []
     target = {"n": 0}
     all_in = asyncio.Event()
 
     def delivered(claim: Any, channel: str, now: datetime) -> None:
-        started = committed.get(claim.notice.text)
+        started = committed.get(claim.notice.dedup_key)
         if started is not None:
             delays.append(time.perf_counter() - started)
             bar.update(1)
@@ -109,14 +113,14 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         # 1. burst
         n = args.notices
         bar = tqdm(total=n, desc="burst", unit="msg", file=sys.stderr)
-        notices = [Notice(users[i % len(users)], "late_reply", f"burst-{i}") for i in range(n)]
+        notices = [bench_notice(users[i % len(users)], f"burst-{i}") for i in range(n)]
         async with SqlUnitOfWork(app[SESSIONS]) as uow:
             for note in notices:
                 await uow.outbox.add(note, datetime.now(UTC))
             await uow.commit()
         t0, cpu0 = time.perf_counter(), time.process_time()
         for note in notices:
-            committed[note.text] = t0
+            committed[note.dedup_key] = t0
         target["n"] = n
         sender.poke()
         await asyncio.wait_for(all_in.wait(), 600)
@@ -149,11 +153,11 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         interval = 1.0 / args.rate
         start = time.perf_counter()
         for i in range(m):
-            note = Notice(users[i % len(users)], "progress_added", f"steady-{i}")
+            note = bench_notice(users[i % len(users)], f"steady-{i}")
             async with SqlUnitOfWork(app[SESSIONS]) as uow:
                 await uow.outbox.add(note, datetime.now(UTC))
                 await uow.commit()
-            committed[note.text] = time.perf_counter()
+            committed[note.dedup_key] = time.perf_counter()
             sender.poke()
             ahead = start + (i + 1) * interval - time.perf_counter()
             if ahead > 0:

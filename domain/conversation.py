@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass
@@ -31,8 +31,3 @@ class Conversation:
 
     def snapshot(self) -> tuple[str | None, str | None, tuple[tuple[str, Any], ...]]:
         return self.flow, self.requested_slot, tuple(sorted(self.slots.items(), key=str))
-
-
-class ConversationStore(Protocol):
-    async def load(self, appid: str, openid: str) -> Conversation: ...
-    async def save(self, conv: Conversation, now: datetime) -> None: ...

@@ -4,21 +4,32 @@ A new request is pushed to every active staff member with a one-tap "抢单". Th
 by one conditional UPDATE (no read-then-write); everyone after hears who got it; admins can
 assign by hand. Timers live on the request (`due_at`) and are worked by
 `domain.dispatch_timers.scan`, which the scheduler calls: re-push, escalate to admins, remind a
-silent claimer, release back to the pool. The policy (timeouts, working hours) lives here.
+silent claimer, release back to the pool. The policy (timeouts, working hours) lives in
+`domain.dispatch_policy`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
-from domain.clock import local
+from domain.actors import Actor
+from domain.audit import entry
+from domain.dispatch_policy import DispatchPolicy, WorkingHours
 from domain.errors import Conflict, Forbidden, NotFound
-from domain.identity import Identity, Staff
-from domain.notices import Notice, QuickReply
+from domain.identity import Staff
+from domain.moves import move
+from domain.notices import (
+    Notice,
+    NoticeKind,
+    RequestRaised,
+    RequestRef,
+    TaskAssigned,
+    TaskClaimed,
+    TaskReassigned,
+)
 from domain.ports import UnitOfWork
-from domain.request_notices import active_staff, request_fields, tell_staff
+from domain.request_notices import active_staff, photo_notices, tell_staff
 from domain.requests import (
     FINISHED,
     HELD,
@@ -28,138 +39,81 @@ from domain.requests import (
     RequestEvent,
     ServiceRequest,
     Status,
-    Urgency,
-    move,
 )
 
 
-def _parse_hhmm(text: str) -> time:
-    hh, _, mm = text.strip().partition(":")
-    return time(int(hh), int(mm or 0))
+def staff_of(actor: Actor) -> int:
+    """The acting staff member's id; anyone else is refused."""
+    if not actor.is_staff or actor.staff_id is None:
+        raise Forbidden("staff_only")
+    return actor.staff_id
 
 
-@dataclass(frozen=True)
-class WorkingHours:
-    """When people may be reminded, in Asia/Shanghai: "09:00-18:00" on ISO weekdays 1-5."""
-
-    start: time = time(9, 0)
-    end: time = time(18, 0)
-    days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
-
-    @classmethod
-    def parse(cls, hours: str = "09:00-18:00", days: str = "1-5") -> WorkingHours:
-        start, _, end = hours.partition("-")
-        picked: set[int] = set()
-        for part in days.replace("，", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            lo, _, hi = part.partition("-")
-            picked.update(range(int(lo), int(hi or lo) + 1))
-        return cls(_parse_hhmm(start), _parse_hhmm(end), frozenset(picked & set(range(1, 8))))
-
-    @classmethod
-    def of_staff(cls, staff: Staff, default: WorkingHours) -> WorkingHours:
-        """A staff member's own hours (same days as the firm); the firm's when unreadable."""
-        try:
-            own = cls.parse(staff.working_hours)
-        except ValueError:
-            return default
-        return cls(own.start, own.end, default.days)
-
-    def is_open(self, at: datetime) -> bool:
-        here = local(at)
-        return here.isoweekday() in self.days and self.start <= here.time() < self.end
+async def acting_staff(uow: UnitOfWork, actor: Actor) -> Staff:
+    """The acting staff member as the firm knows them now (a web panel's login may outlive
+    their employment: someone no longer active is refused)."""
+    staff = await uow.identities.get_staff(staff_of(actor))
+    if staff is None or not staff.active or staff.firm_id != actor.firm_id:
+        raise Forbidden("staff_only")
+    return staff
 
 
-@dataclass(frozen=True)
-class DispatchPolicy:
-    claim_timeout_normal: timedelta = timedelta(minutes=30)
-    claim_timeout_urgent: timedelta = timedelta(minutes=10)
-    first_progress_timeout: timedelta = timedelta(minutes=120)
-    hours: WorkingHours = field(default_factory=WorkingHours)
-
-    def claim_timeout(self, urgency: Urgency) -> timedelta:
-        return self.claim_timeout_urgent if urgency is Urgency.URGENT else self.claim_timeout_normal
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> DispatchPolicy:
-        """From any object with the settings' attribute names (missing ones keep defaults)."""
-        d = cls()
-        if settings is None:
-            return d
-
-        def minutes(name: str, default: timedelta) -> timedelta:
-            value = getattr(settings, name, None)
-            return default if value is None else timedelta(minutes=float(value))
-
-        return cls(
-            claim_timeout_normal=minutes("claim_timeout_min", d.claim_timeout_normal),
-            claim_timeout_urgent=minutes("claim_timeout_urgent_min", d.claim_timeout_urgent),
-            first_progress_timeout=minutes("first_progress_timeout_min", d.first_progress_timeout),
-            hours=WorkingHours.parse(
-                getattr(settings, "working_hours", "09:00-18:00"),
-                getattr(settings, "working_days", "1-5"),
-            ),
-        )
+def on_duty(people: Sequence[Staff], now: datetime, hours: WorkingHours | None) -> list[Staff]:
+    """Who should hear of new work now: those inside their own working hours (each staff
+    member's, or the firm's). When nobody is, everyone: a request is never pushed to no one
+    (the claim timer and escalation to the admins still run, and a client waits less)."""
+    if hours is None:
+        return list(people)
+    working = [s for s in people if WorkingHours.of_staff(s, hours).is_open(now)]
+    return working or list(people)
 
 
-def staff_of(ident: Identity) -> Staff:
-    if not ident.is_staff or ident.staff is None:
-        raise Forbidden("这是员工功能哦。如需办理业务，直接告诉我您要办什么就行。")
-    return ident.staff
-
-
-def claim_button(number: str) -> QuickReply:
-    return QuickReply(f"claim_task:{number}", f"抢单 {number}")
-
-
-async def push_to_pool(uow: UnitOfWork, req: ServiceRequest, now: datetime, again: bool) -> int:
-    """Tell every active staff member about an unclaimed request, with a one-tap claim."""
-    people = await active_staff(uow, req.firm_id)
-    head = "【再次推送】仍无人接单：" if again else "【新业务】"
-    text = (
-        f"{head}{req.title}\n客户：{req.company_name}\n需求：{req.description}\n"
-        f"点下方“抢单”或回复“抢单 {req.number}”接单。"
-    )
+async def push_to_pool(
+    uow: UnitOfWork,
+    req: ServiceRequest,
+    now: datetime,
+    again: bool,
+    hours: WorkingHours | None = None,
+) -> int:
+    """Tell the active staff about an unclaimed request, with a one-tap claim: with the firm's
+    `hours`, only those at work now (`on_duty`); the next push reaches whoever is then."""
+    people = on_duty(await active_staff(uow, req.firm_id), now, hours)
     sent = await tell_staff(
         uow,
         people,
         now,
-        "request_raised",
-        text,
-        request_fields(req, now, description=req.description[:60]),
-        (claim_button(req.number),),
+        NoticeKind.REQUEST_RAISED,
+        RequestRaised(RequestRef.of(req), again, len(req.photos)),
         dedup=f"pool:{req.id}:{req.push_count}:{now.isoformat()}",
     )
     if again:
         await uow.requests.add_event(
-            RequestEvent(req.id, now, EventKind.PUSHED, SYSTEM, "再次推送")
+            RequestEvent(req.id, now, EventKind.PUSHED, SYSTEM, facts={"again": True})
         )
     return sent
 
 
-def _refusal(current: ServiceRequest, staff: Staff) -> Conflict:
+def _refusal(current: ServiceRequest, staff_id: int) -> Conflict:
     n = current.number
     if current.status in HELD:
-        if current.handler_id == staff.id:
-            return Conflict(f"{n} 已经是您的单了，直接办理就好。")
-        return Conflict(f"手慢了一步，{n} 已被{current.handler_name or '同事'}接单。下次加油！")
+        if current.handler_id == staff_id:
+            return Conflict("already_yours", number=n)
+        return Conflict("claimed_by_another", number=n, handler=current.handler_name)
     if current.status is Status.CANCELLED:
-        return Conflict(f"{n} 已被客户取消，不用接了。")
+        return Conflict("claim_cancelled", number=n)
     if current.status in FINISHED:
-        return Conflict(f"{n} 已经办结了，无需再接。")
-    return Conflict(f"{n} 现在不能接单，请稍后再试。")
+        return Conflict("claim_finished", number=n)
+    return Conflict("not_claimable", number=n)
 
 
 async def claim(
-    uow: UnitOfWork, ident: Identity, number: str, now: datetime, policy: DispatchPolicy
+    uow: UnitOfWork, actor: Actor, number: str, now: datetime, policy: DispatchPolicy
 ) -> ServiceRequest:
     """First claim wins: the conditional UPDATE decides, its row count is the verdict."""
-    staff = staff_of(ident)
-    req = await uow.requests.get(ident.firm.id, number)
+    staff = await acting_staff(uow, actor)
+    req = await uow.requests.get(actor.firm_id, number)
     if req is None:
-        raise NotFound(f"没有找到单号 {number}，请核对一下。")
+        raise NotFound("request_not_found", number=number)
     won = await move(
         uow,
         req.id,
@@ -173,102 +127,102 @@ async def claim(
     )
     if not won:
         current = await uow.requests.get_by_id(req.id) or req
-        raise _refusal(current, staff)
+        raise _refusal(current, staff.id)
     await uow.requests.add_event(
         RequestEvent(req.id, now, EventKind.CLAIMED, staff.name, "", (), staff.id)
     )
-    phone = f"，电话 {staff.phone}" if staff.phone else ""
-    await uow.outbox.add(
-        Notice(
-            req.client_openid,
-            "task_claimed",
-            f"您的{req.title}已由{staff.name}接手办理{phone}。有进展会第一时间告诉您。",
-            template_fields=request_fields(req, now, handler=staff.name),
-        ),
-        now,
-    )
+    if staff.openid:  # the client's photos travel with the request to whoever holds it
+        for n in photo_notices(staff.openid, NoticeKind.REQUEST_PHOTO, req.photos):
+            await uow.outbox.add(n, now)
+    claimed = TaskClaimed(RequestRef.of(req), staff.name, staff.phone)
+    await uow.outbox.add(Notice(req.client_openid, NoticeKind.TASK_CLAIMED, claimed), now)
     return await uow.requests.get_by_id(req.id) or req
 
 
 async def assign(
     uow: UnitOfWork,
-    ident: Identity,
+    actor: Actor,
     number: str,
     assignee: Staff | None,
     now: datetime,
     policy: DispatchPolicy,
+    *,
+    in_progress_too: bool = False,
 ) -> ServiceRequest:
-    """An admin hands a request to a named staff member (unclaimed, escalated or reassigned)."""
-    if not ident.is_admin:
-        raise Forbidden("分配任务需要管理员权限。")
-    if assignee is None or not assignee.active or assignee.firm_id != ident.firm.id:
-        raise NotFound("没有这位在职员工，请核对姓名，例如：分配 R1024 给 王会计。")
-    req = await uow.requests.get(ident.firm.id, number)
+    """An admin hands a request to a named staff member (unclaimed, escalated or reassigned).
+    With `in_progress_too` (moving a leaver's work) a request already in progress changes
+    hands and stays in progress, its progress kept."""
+    if not actor.is_admin:
+        raise Forbidden("admins_only_assign")
+    if assignee is None or not assignee.active or assignee.firm_id != actor.firm_id:
+        raise NotFound("assignee_not_found")
+    req = await uow.requests.get(actor.firm_id, number)
     if req is None:
-        raise NotFound(f"没有找到单号 {number}，请核对一下。")
+        raise NotFound("request_not_found", number=number)
     if req.handler_id == assignee.id and req.status in HELD:
-        raise Conflict(f"{number} 已经由{assignee.name}负责了。")
-    done = await move(
-        uow,
-        req.id,
-        UNCLAIMED | {Status.CLAIMED, Status.ASSIGNED},
-        Status.ASSIGNED,
-        now,
-        handler_id=assignee.id,
-        claimed_at=now,
-        reminded_at=None,
-        due_at=now + policy.first_progress_timeout,
-    )
+        raise Conflict("already_assigned", number=number, assignee=assignee.name)
+    taking_over = in_progress_too and req.status is Status.IN_PROGRESS
+    after = Status.IN_PROGRESS if taking_over else Status.ASSIGNED
+    if taking_over:
+        done = await move(
+            uow,
+            req.id,
+            frozenset({Status.IN_PROGRESS}),
+            Status.IN_PROGRESS,
+            now,
+            expect_handler=req.handler_id,
+            handler_id=assignee.id,
+        )
+    else:
+        done = await move(
+            uow,
+            req.id,
+            UNCLAIMED | {Status.CLAIMED, Status.ASSIGNED},
+            Status.ASSIGNED,
+            now,
+            handler_id=assignee.id,
+            claimed_at=now,
+            reminded_at=None,
+            due_at=now + policy.first_progress_timeout,
+        )
     if not done:
         current = await uow.requests.get_by_id(req.id) or req
         if current.status is Status.IN_PROGRESS:
-            raise Conflict(f"{number} 已由{current.handler_name}办理中，不便改派。")
-        raise _refusal(current, assignee)
+            raise Conflict("in_progress_elsewhere", number=number, handler=current.handler_name)
+        raise _refusal(current, assignee.id)
     await uow.requests.add_event(
-        RequestEvent(req.id, now, EventKind.ASSIGNED, ident.display_name, f"指派给{assignee.name}")
+        RequestEvent(req.id, now, EventKind.ASSIGNED, actor.name, facts={"assignee": assignee.name})
     )
-    fields = request_fields(req, now, handler=assignee.name)
+    ref = RequestRef.of(req)
     if assignee.openid:
-        await uow.outbox.add(
-            Notice(
-                assignee.openid,
-                "task_assigned",
-                f"{ident.display_name}把{req.title}（{req.company_name}）分配给您了：\n"
-                f"{req.description}\n有进展请回复“进度 {req.number} 内容”。",
-                template_fields=fields,
-            ),
-            now,
-        )
+        assigned = TaskAssigned(ref, assignee.name, actor.name, len(req.photos))
+        await uow.outbox.add(Notice(assignee.openid, NoticeKind.TASK_ASSIGNED, assigned), now)
+        for n in photo_notices(assignee.openid, NoticeKind.REQUEST_PHOTO, req.photos):
+            await uow.outbox.add(n, now)
     if req.handler_id is not None and req.handler_id != assignee.id:
         former = await uow.identities.get_staff(req.handler_id)
         if former is not None and former.openid:
-            await uow.outbox.add(
-                Notice(
-                    former.openid,
-                    "task_reassigned",
-                    f"{req.number} 已由{ident.display_name}改派给{assignee.name}，您不用再跟进了。",
-                    template_fields=fields,
-                ),
-                now,
-            )
-    phone = f"，电话 {assignee.phone}" if assignee.phone else ""
-    await uow.outbox.add(
-        Notice(
-            req.client_openid,
-            "task_claimed",
-            f"您的{req.title}已安排{assignee.name}办理{phone}。有进展会第一时间告诉您。",
-            template_fields=fields,
-        ),
-        now,
+            moved = TaskReassigned(ref, assignee.name, actor.name)
+            await uow.outbox.add(Notice(former.openid, NoticeKind.TASK_REASSIGNED, moved), now)
+    arranged = TaskClaimed(ref, assignee.name, assignee.phone, assigned=True)
+    await uow.outbox.add(Notice(req.client_openid, NoticeKind.TASK_CLAIMED, arranged), now)
+    await uow.audit.add(
+        entry(
+            actor,
+            "assign",
+            number,
+            now,
+            before={"handler": req.handler_name, "status": req.status.value},
+            after={"handler": assignee.name, "status": after.value},
+        )
     )
     return await uow.requests.get_by_id(req.id) or req
 
 
-async def pool(uow: UnitOfWork, ident: Identity) -> list[ServiceRequest]:
-    staff_of(ident)
-    return list(await uow.requests.list_by_status(ident.firm.id, UNCLAIMED))
+async def pool(uow: UnitOfWork, actor: Actor) -> list[ServiceRequest]:
+    staff_of(actor)
+    return list(await uow.requests.list_by_status(actor.firm_id, UNCLAIMED))
 
 
-async def my_tasks(uow: UnitOfWork, ident: Identity) -> list[ServiceRequest]:
-    staff = staff_of(ident)
-    return list(await uow.requests.list_for_handler(staff.id, HELD))
+async def my_tasks(uow: UnitOfWork, actor: Actor) -> list[ServiceRequest]:
+    return list(await uow.requests.list_for_handler(staff_of(actor), HELD))

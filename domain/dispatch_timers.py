@@ -13,12 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.dispatch import DispatchPolicy, WorkingHours, push_to_pool
-from domain.identity import Staff
-from domain.notices import Notice, QuickReply
+from domain.dispatch import push_to_pool
+from domain.dispatch_policy import DispatchPolicy, WorkingHours
+from domain.moves import move
+from domain.notices import (
+    ClaimReminder,
+    Escalated,
+    Notice,
+    NoticeKind,
+    RequestRef,
+    StaffChoice,
+    TaskReleased,
+)
 from domain.ports import UnitOfWork
-from domain.request_notices import active_staff, request_fields, tell_admins
-from domain.requests import SYSTEM, EventKind, RequestEvent, ServiceRequest, Status, move
+from domain.request_notices import active_staff, tell_admins
+from domain.requests import SYSTEM, EventKind, RequestEvent, ServiceRequest, Status
 
 
 @dataclass
@@ -36,10 +45,8 @@ class ScanReport:
         return self.repushed + self.escalated + self.reminded + self.released
 
 
-def assign_buttons(number: str, staff: list[Staff]) -> tuple[QuickReply, ...]:
-    return tuple(
-        QuickReply(f"assign_task:{number}:{s.id}", f"分给{s.name}") for s in staff if not s.is_admin
-    )[:6]
+# One-tap assignments offered to the admins with an escalation.
+MAX_CHOICES = 6
 
 
 async def _unclaimed_due(
@@ -57,7 +64,7 @@ async def _unclaimed_due(
             due_at=now + policy.claim_timeout(req.urgency),
         ):
             fresh = await uow.requests.get_by_id(req.id) or req
-            await push_to_pool(uow, fresh, now, again=True)
+            await push_to_pool(uow, fresh, now, again=True, hours=policy.hours)
             rep.repushed += 1
         return
     if not await move(
@@ -71,18 +78,16 @@ async def _unclaimed_due(
     ):
         return
     await uow.requests.add_event(
-        RequestEvent(req.id, now, EventKind.ESCALATED, SYSTEM, "超时无人接单，已转管理员指派")
+        RequestEvent(req.id, now, EventKind.ESCALATED, SYSTEM, facts={"pushes": req.push_count})
     )
     staff = [s for s in await active_staff(uow, req.firm_id) if not s.is_admin]
+    choices = tuple(StaffChoice(s.id, s.name) for s in staff[:MAX_CHOICES])
     await tell_admins(
         uow,
         req.firm_id,
         now,
-        "escalated",
-        f"【待指派】{req.title}（{req.company_name}）推送两次仍无人接单。\n需求：{req.description}\n"
-        f"请点下方按钮，或回复“分配 {req.number} 给 姓名”。",
-        request_fields(req, now),
-        assign_buttons(req.number, staff),
+        NoticeKind.ESCALATED,
+        Escalated(RequestRef.of(req), choices),
         dedup=f"escalated:{req.id}:{now.isoformat()}",
     )
     rep.escalated += 1
@@ -113,20 +118,17 @@ async def _held_due(
         ):
             return
         await uow.requests.add_event(
-            RequestEvent(req.id, now, EventKind.REMINDED, SYSTEM, f"提醒{handler.name}更新进度")
+            RequestEvent(req.id, now, EventKind.REMINDED, SYSTEM, facts={"handler": handler.name})
         )
         if handler.openid:
-            await uow.outbox.add(
-                Notice(
-                    handler.openid,
-                    "claim_reminder",
-                    f"提醒：您接的{req.title}（{req.company_name}）还没有进度更新，客户在等。\n"
-                    f"请回复“进度 {req.number} 内容”，否则稍后将退回抢单池。",
-                    template_fields=request_fields(req, now, handler=handler.name),
-                    dedup_key=f"claim_reminder:{req.id}:{req.claimed_at.isoformat() if req.claimed_at else ''}",
-                ),
-                now,
+            claimed_at = req.claimed_at.isoformat() if req.claimed_at else ""
+            reminder = Notice(
+                handler.openid,
+                NoticeKind.CLAIM_REMINDER,
+                ClaimReminder(RequestRef.of(req), handler.name),
+                dedup_key=f"claim_reminder:{req.id}:{claimed_at}",
             )
+            await uow.outbox.add(reminder, now)
         rep.reminded += 1
         return
     if not await move(
@@ -145,32 +147,21 @@ async def _held_due(
     ):
         return
     await uow.requests.add_event(
-        RequestEvent(
-            req.id, now, EventKind.RELEASED, SYSTEM, f"{handler.name}超时未更新进度，已退回抢单池"
-        )
+        RequestEvent(req.id, now, EventKind.RELEASED, SYSTEM, facts={"handler": handler.name})
     )
     fresh = await uow.requests.get_by_id(req.id) or req
-    await push_to_pool(uow, fresh, now, again=True)
-    fields = request_fields(req, now, handler=handler.name)
+    await push_to_pool(uow, fresh, now, again=True, hours=policy.hours)
+    released = TaskReleased(RequestRef.of(req), handler.name)
     await tell_admins(
         uow,
         req.firm_id,
         now,
-        "task_released",
-        f"{req.title}（{req.company_name}）由{handler.name}接单后一直没有进度，已退回抢单池重新推送。",
-        fields,
+        NoticeKind.TASK_RELEASED,
+        released,
         dedup=f"released:{req.id}:{now.isoformat()}",
     )
     if handler.openid:
-        await uow.outbox.add(
-            Notice(
-                handler.openid,
-                "task_released",
-                f"{req.number} 因长时间没有进度，已退回抢单池。",
-                template_fields=fields,
-            ),
-            now,
-        )
+        await uow.outbox.add(Notice(handler.openid, NoticeKind.TASK_TAKEN_BACK, released), now)
     rep.released += 1
 
 

@@ -1,18 +1,16 @@
 """Who is talking: the firm (tenant), its staff, its client companies and their contacts.
 
 A WeChat user (openid) is a stranger until they bind with a one-time invite code; then they are
-a client contact, a staff member, or an admin (a staff member with `is_admin`).
+a client contact, a staff member, or an admin (a staff member with `is_admin`). The codes' shapes
+live in `domain.invite_codes`, their lifetimes and the limits on guessing in
+`domain.binding_policy`.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-
-INVITE_TTL = timedelta(days=7)
-INVITE_DIGITS = 6
 
 
 class Role(StrEnum):
@@ -56,6 +54,11 @@ class Contact:
     name: str
     phone: str = ""
     openid: str | None = None
+    unfollowed: bool = False  # bound, but has unfollowed the account: WeChat cannot reach them
+
+    @property
+    def reachable_by_wechat(self) -> bool:
+        return bool(self.openid) and not self.unfollowed
 
 
 class InviteKind(StrEnum):
@@ -72,14 +75,12 @@ class Invite:
     expires_at: datetime
     used_at: datetime | None = None
     used_by: str | None = None
+    # The openid the target was bound to when the code was issued: a code issued for a person
+    # already bound may move that binding (a new phone), and only that one. See domain.binding.
+    replaces_openid: str | None = None
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and now < self.expires_at
-
-
-def new_invite_code() -> str:
-    """Six digits, easy to type on a phone; uniqueness is enforced by storage."""
-    return f"{secrets.randbelow(10**INVITE_DIGITS):0{INVITE_DIGITS}d}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Identity:
             return self.staff.name
         if self.contact is not None:
             return self.contact.name
-        return "访客"
+        return ""  # not bound yet: nobody the firm knows
 
 
 def identity_for(

@@ -1,5 +1,5 @@
 """Business checks on what was read from an invoice. Failed checks are shown to people, never
-hidden, so each result carries a Chinese message.
+hidden, so each result carries the facts its wording needs (`handlers.invoice_texts`).
 
 The input is `InvoiceFacts`, plain values (amounts in fen, ISO dates); a mapper at the edge fills
 it from perception's reading, so the domain never imports `nlu`.
@@ -7,8 +7,10 @@ it from perception's reading, so the domain never imports `nlu`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from domain.clock import SHANGHAI
 
@@ -19,9 +21,12 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """One check's verdict on a reading: its name, whether it passed, and the facts behind it
+    (the figures that did not add up, the fields that disagree), worded at the edge."""
+
     name: str
     ok: bool
-    message_zh: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +58,14 @@ def is_valid_uscc(code: str) -> bool:
     return len(code) == 18 and uscc_check_char(code[:17]) == code[17]
 
 
-def check_tax_id(label_zh: str, tax_id: str | None, name: str) -> CheckResult | None:
-    """18-character IDs must pass GB 32100-2015; older 15/17/20-character IDs are not checked."""
+def check_tax_id(tax_id: str | None, name: str) -> CheckResult | None:
+    """18-character IDs must pass GB 32100-2015; older 15/17/20-character IDs are not checked.
+    `name`: "seller_tax_id" or "buyer_tax_id"."""
     if not tax_id or len(tax_id) != 18:
         return None
     if is_valid_uscc(tax_id):
-        return CheckResult(name, True, f"{label_zh}纳税人识别号校验通过")
-    return CheckResult(
-        name, False, f"{label_zh}纳税人识别号 {tax_id} 校验位不对，可能识别有误，请核对"
-    )
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+        return CheckResult(name, True)
+    return CheckResult(name, False, {"tax_id": tax_id})
 
 
 def check_sum(facts: InvoiceFacts) -> CheckResult | None:
@@ -74,10 +73,8 @@ def check_sum(facts: InvoiceFacts) -> CheckResult | None:
     if excl is None or tax is None or total is None:
         return None
     if excl + tax == total:
-        return CheckResult("sum", True, "金额 + 税额 = 价税合计")
-    return CheckResult(
-        "sum", False, f"金额 {_yuan(excl)} + 税额 {_yuan(tax)} ≠ 价税合计 {_yuan(total)}，请核对"
-    )
+        return CheckResult("sum", True)
+    return CheckResult("sum", False, {"excl_tax_fen": excl, "tax_fen": tax, "total_fen": total})
 
 
 def check_date(facts: InvoiceFacts, now: datetime) -> CheckResult | None:
@@ -89,21 +86,11 @@ def check_date(facts: InvoiceFacts, now: datetime) -> CheckResult | None:
     try:
         issued = date.fromisoformat(facts.issue_date)
     except ValueError:
-        return CheckResult("date", False, f"开票日期 {facts.issue_date} 不是有效日期")
+        return CheckResult("date", False, {"issue_date": facts.issue_date, "problem": "invalid"})
     today = now.astimezone(SHANGHAI).date()
     if issued > today:
-        return CheckResult("date", False, f"开票日期 {facts.issue_date} 晚于今天，请核对")
-    return CheckResult("date", True, "开票日期有效")
-
-
-_FIELD_ZH = {
-    "invoice_type": "发票类型",
-    "invoice_code": "发票代码",
-    "invoice_number": "发票号码",
-    "issue_date": "开票日期",
-    "check_code": "校验码",
-    "amount_excl_tax": "金额",
-}
+        return CheckResult("date", False, {"issue_date": facts.issue_date, "problem": "future"})
+    return CheckResult("date", True)
 
 
 def check_qr_agrees(facts: InvoiceFacts) -> CheckResult | None:
@@ -111,28 +98,27 @@ def check_qr_agrees(facts: InvoiceFacts) -> CheckResult | None:
         return None
     differ = [name for name, (qr, ocr) in facts.qr_vs_ocr.items() if qr != ocr]
     if not differ:
-        return CheckResult("qr_ocr", True, "二维码与票面文字一致")
-    names = "、".join(_FIELD_ZH.get(name, name) for name in differ)
-    return CheckResult("qr_ocr", False, f"二维码与票面文字不一致：{names}，请核对")
+        return CheckResult("qr_ocr", True)
+    return CheckResult("qr_ocr", False, {"fields": differ})
 
 
 def check_capitals(facts: InvoiceFacts) -> CheckResult | None:
     if facts.capital_amount_fen is None or facts.amount_total_fen is None:
         return None
     if facts.capital_amount_fen == facts.amount_total_fen:
-        return CheckResult("capitals", True, "大写金额与小写金额一致")
+        return CheckResult("capitals", True)
     return CheckResult(
         "capitals",
         False,
-        f"大写金额 {_yuan(facts.capital_amount_fen)} 与小写金额 {_yuan(facts.amount_total_fen)} 不一致",
+        {"capital_fen": facts.capital_amount_fen, "total_fen": facts.amount_total_fen},
     )
 
 
 def run_checks(facts: InvoiceFacts, now: datetime) -> list[CheckResult]:
     """All checks that apply to what was read, in a stable order."""
     results = [
-        check_tax_id("销售方", facts.seller_tax_id, "seller_tax_id"),
-        check_tax_id("购买方", facts.buyer_tax_id, "buyer_tax_id"),
+        check_tax_id(facts.seller_tax_id, "seller_tax_id"),
+        check_tax_id(facts.buyer_tax_id, "buyer_tax_id"),
         check_sum(facts),
         check_date(facts, now),
         check_qr_agrees(facts),

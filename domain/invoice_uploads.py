@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from domain.catalogue import InvoiceTypeWords
 from domain.clock import SHANGHAI, local
-from domain.errors import DomainError
+from domain.errors import Invalid
 from domain.invoice_checks import CheckResult, InvoiceFacts, run_checks
 from domain.invoices import Invoice, dedup_key, is_digital_number, kind_of
 
@@ -33,6 +34,24 @@ class UploadStatus(StrEnum):
 
 
 SETTLED = frozenset({UploadStatus.READ, UploadStatus.DUPLICATE, UploadStatus.FAILED})
+
+# The fields people see and may correct, in the order they are shown.
+SHOWN_FIELDS = (
+    "invoice_type",
+    "number",
+    "code",
+    "issue_date",
+    "amount_excl_tax",
+    "tax",
+    "amount_total",
+    "seller_name",
+    "buyer_name",
+    "seller_tax_id",
+    "buyer_tax_id",
+    "check_code",
+)
+# Fields read with less confidence than this are pointed out for checking.
+UNSURE_BELOW = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +83,12 @@ class InvoiceUpload:
     sha256: str | None = None
     invoice_id: int | None = None
     error: str | None = None  # a reason code ("not_image", "media_expired", ...)
+    # Whose lease it is while `working`: only this token's holder may settle it.
+    lease_token: str | None = None
+    # The QR scout took it at this time (at most one scout per upload) and kept its bytes
+    # under this SHA-256 in the blob store, for the full read to reuse.
+    scouted_at: datetime | None = None
+    blob_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +132,16 @@ class InvoiceRecord:
             qr_vs_ocr=dict(self.qr_vs_ocr),
         )
 
+    def unsure_fields(self) -> tuple[str, ...]:
+        """Shown fields read with too little confidence to trust, unless a person set them."""
+        return tuple(
+            name
+            for name, confidence in self.confidence.items()
+            if name in SHOWN_FIELDS
+            and confidence < UNSURE_BELOW
+            and self.sources.get(name) != "manual"
+        )
+
     def rechecked(self, now: datetime) -> InvoiceRecord:
         return replace(self, checks=tuple(run_checks(self.facts(), now)))
 
@@ -124,55 +159,6 @@ def yuan(fen: int | None) -> str:
 
 # -- corrections -------------------------------------------------------------------------
 
-# What people type -> the field it corrects.
-CORRECTABLE: dict[str, str] = {
-    "号码": "number",
-    "发票号码": "number",
-    "代码": "code",
-    "发票代码": "code",
-    "日期": "issue_date",
-    "开票日期": "issue_date",
-    "金额": "amount_excl_tax",
-    "不含税金额": "amount_excl_tax",
-    "税额": "tax",
-    "合计": "amount_total",
-    "价税合计": "amount_total",
-    "总额": "amount_total",
-    "销售方": "seller_name",
-    "销方": "seller_name",
-    "购买方": "buyer_name",
-    "购方": "buyer_name",
-    "税号": "seller_tax_id",
-    "销售方税号": "seller_tax_id",
-    "购买方税号": "buyer_tax_id",
-    "校验码": "check_code",
-    "类型": "invoice_type",
-    "发票类型": "invoice_type",
-    "票种": "invoice_type",
-}
-# How people name the common kinds in a correction ("更正 类型 专票").
-TYPE_SHORTHANDS: dict[str, str] = {
-    "专票": "增值税专用发票",
-    "普票": "增值税普通发票",
-    "电子专票": "增值税电子专用发票",
-    "电子普票": "增值税电子普通发票",
-    "数电专票": "电子发票（增值税专用发票）",
-    "数电普票": "电子发票（普通发票）",
-}
-FIELD_ZH = {
-    "invoice_type": "发票类型",
-    "number": "发票号码",
-    "code": "发票代码",
-    "issue_date": "开票日期",
-    "amount_excl_tax": "金额",
-    "tax": "税额",
-    "amount_total": "价税合计",
-    "seller_name": "销售方",
-    "buyer_name": "购买方",
-    "seller_tax_id": "销售方税号",
-    "buyer_tax_id": "购买方税号",
-    "check_code": "校验码",
-}
 # Fields the QR code carries, under the names perception compares them by.
 _QR_NAMES = {
     "number": "invoice_number",
@@ -181,28 +167,30 @@ _QR_NAMES = {
     "amount_excl_tax": "amount_excl_tax",
     "check_code": "check_code",
 }
-_MONEY = re.compile(r"^[¥￥]?\s*(-?\d{1,12}(?:\.\d{1,2})?)\s*元?$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# Values as the chat hands them over (it reads people's own ways of writing them first:
+# `handlers.invoice_values`).
+_MONEY = re.compile(r"^¥?\s*(-?\d{1,12}(?:\.\d{1,2})?)\s*$")
+_DATE = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TAX_ID = re.compile(r"^[0-9A-Z]{15,20}$")
 
 
-class CorrectionInvalid(DomainError):
-    """A correction we cannot apply; the message says why, kindly."""
+class CorrectionInvalid(Invalid):
+    """A correction we cannot apply; the code (and facts) say why."""
 
 
 def parse_fen(raw: str) -> int:
-    """ "46.62" / "¥46.62" / "46.62元" / "1,234.5" -> fen; at most two decimals."""
-    text = raw.strip().replace(",", "").replace("，", "")
+    """ "46.62" / "¥46.62" / "1,234.5" -> fen; at most two decimals."""
+    text = raw.strip().replace(",", "")
     m = _MONEY.match(text)
     if m is None:
-        raise CorrectionInvalid("金额请写成数字，最多两位小数，例如：更正 金额 46.62")
+        raise CorrectionInvalid("amount_format")
     try:
         value = Decimal(m.group(1))
     except InvalidOperation as exc:  # pragma: no cover - the regex already vouches
-        raise CorrectionInvalid("金额请写成数字，例如 46.62") from exc
+        raise CorrectionInvalid("amount_format") from exc
     if value < 0:
-        raise CorrectionInvalid("金额不能是负数。")
+        raise CorrectionInvalid("amount_negative")
     return int(value * 100)
 
 
@@ -210,13 +198,13 @@ def parse_day(raw: str, now: datetime) -> date:
     text = raw.strip()
     m = _DATE.match(text) or _DATE_COMPACT.match(text)
     if m is None:
-        raise CorrectionInvalid("日期请写成 2024-03-15 这样的格式。")
+        raise CorrectionInvalid("date_format")
     try:
         day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise CorrectionInvalid(f"{text} 不是有效日期，请核对。") from exc
+        raise CorrectionInvalid("date_invalid", text=text) from exc
     if day > now.astimezone(SHANGHAI).date():
-        raise CorrectionInvalid("开票日期不能晚于今天，请核对。")
+        raise CorrectionInvalid("date_future")
     return day
 
 
@@ -225,18 +213,18 @@ def correct(record: InvoiceRecord, field_name: str, raw: str, now: datetime) -> 
     inv = record.invoice
     value = raw.strip()
     if not value:
-        raise CorrectionInvalid("请在字段后面写上正确的值，例如：更正 金额 46.62")
+        raise CorrectionInvalid("value_missing")
     changes: dict[str, object]
     if field_name == "number":
         if not re.fullmatch(r"\d{8}|\d{20}", value):
-            raise CorrectionInvalid("发票号码是8位或20位数字，请核对。")
+            raise CorrectionInvalid("number_format")
         code = None if is_digital_number(value) else inv.code
         changes = {"number": value, "code": code, "kind": kind_of(inv.invoice_type, value)}
     elif field_name == "code":
         if not re.fullmatch(r"\d{10}|\d{12}", value):
-            raise CorrectionInvalid("发票代码是10位或12位数字，请核对。")
+            raise CorrectionInvalid("code_format")
         if is_digital_number(inv.number):
-            raise CorrectionInvalid("数电票没有发票代码，无需更正。")
+            raise CorrectionInvalid("code_not_applicable")
         changes = {"code": value}
     elif field_name == "issue_date":
         changes = {"issue_date": parse_day(value, now)}
@@ -249,25 +237,23 @@ def correct(record: InvoiceRecord, field_name: str, raw: str, now: datetime) -> 
     elif field_name in ("seller_tax_id", "buyer_tax_id"):
         tax_id = value.upper().replace(" ", "")
         if not _TAX_ID.fullmatch(tax_id):
-            raise CorrectionInvalid("税号是15到20位的数字或大写字母，请核对。")
+            raise CorrectionInvalid("tax_id_format")
         changes = {field_name: tax_id}
     elif field_name == "check_code":
         if not re.fullmatch(r"\d{20}", value.replace(" ", "")):
-            raise CorrectionInvalid("校验码是20位数字，请核对。")
+            raise CorrectionInvalid("check_code_format")
         changes = {"check_code": value.replace(" ", "")}
     elif field_name in ("seller_name", "buyer_name"):
         if len(value) > 100:
-            raise CorrectionInvalid("名称太长了，请核对。")
+            raise CorrectionInvalid("name_too_long")
         changes = {field_name: value}
     elif field_name == "invoice_type":
-        name = TYPE_SHORTHANDS.get(value, value)
-        if "发票" not in name or len(name) > 30:
-            raise CorrectionInvalid(
-                "请写发票类型的全称，例如：更正 类型 增值税专用发票（也可以写“专票”“普票”）。"
-            )
+        name = value
+        if InvoiceTypeWords.WORD not in name or len(name) > 30:
+            raise CorrectionInvalid("type_format")
         changes = {"invoice_type": name, "kind": kind_of(name, inv.number)}
     else:
-        raise CorrectionInvalid("这个字段暂不支持更正。")
+        raise CorrectionInvalid("field_not_correctable")
     compared = dict(record.qr_vs_ocr)
     compared.pop(_QR_NAMES.get(field_name, ""), None)  # a person settled it
     sources = dict(record.sources)
@@ -288,37 +274,11 @@ def new_key_of(record: InvoiceRecord) -> str:
 
 # -- months ------------------------------------------------------------------------------
 
-_REL = {"本月": 0, "这个月": 0, "这月": 0, "当月": 0, "本月份": 0, "上个月": -1, "上月": -1}
-_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?份?$")
-_M = re.compile(r"^(\d{1,2})\s*月份?$")
-
 
 def shift_month(period: str, months: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
     index = year * 12 + month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def parse_period(text: str | None, now: datetime) -> str | None:
-    """ "本月" / "上个月" / "2024-03" / "2024年3月" / "3月" -> "YYYY-MM" (None if not a month).
-    A bare month later than this one means last year's."""
-    this = month_of(now.astimezone(SHANGHAI).date())
-    if not text:
-        return this
-    t = text.strip()
-    if t in _REL:
-        return shift_month(this, _REL[t])
-    if re.fullmatch(r"\d{4}-\d{2}", t) and 1 <= int(t[5:]) <= 12:
-        return t  # NLU's normalised form
-    m = _YM.match(t)
-    if m is not None and 1 <= int(m.group(2)) <= 12:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-    m = _M.match(t)
-    if m is not None and 1 <= int(m.group(1)) <= 12:
-        month = int(m.group(1))
-        year = int(this[:4]) - (1 if month > int(this[5:]) else 0)
-        return f"{year:04d}-{month:02d}"
-    return None
 
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:

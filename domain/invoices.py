@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from domain.clock import local
+from domain.catalogue import InvoiceTypeWords
 
 
 class InvoiceKind(StrEnum):
@@ -34,11 +34,12 @@ def is_digital_number(number: str) -> bool:
 def kind_of(invoice_type: str | None, number: str | None = None) -> InvoiceKind:
     """Classify a printed invoice type name (e.g. "增值税电子普通发票")."""
     name = invoice_type or ""
-    if name.startswith("电子发票") or (number is not None and is_digital_number(number)):
+    words = InvoiceTypeWords
+    if name.startswith(words.DIGITAL_PREFIX) or (number is not None and is_digital_number(number)):
         return InvoiceKind.DIGITAL
-    if "专用发票" in name:
+    if words.VAT_SPECIAL in name:
         return InvoiceKind.VAT_SPECIAL
-    if "普通发票" in name:
+    if words.VAT_COMMON in name:
         return InvoiceKind.VAT_COMMON
     return InvoiceKind.OTHER
 
@@ -95,17 +96,11 @@ class Invoice:
 
 @dataclass(frozen=True, slots=True)
 class DuplicateInvoice:
-    """The answer to "have we seen this one?": who sent it first and when."""
+    """The answer to "have we seen this one?": who sent it first and when (the chat says it,
+    `handlers.invoice_texts.duplicate_text`)."""
 
     original: Invoice
     by_same_image: bool  # True: the very same bytes; False: same code + number
-
-    def message_zh(self, uploader_name: str | None = None) -> str:
-        """For the client: what, when (Beijing time) and by whom; it is not counted twice."""
-        when = local(self.original.uploaded_at).strftime("%Y-%m-%d %H:%M")
-        what = "这张图片" if self.by_same_image else f"发票（号码 {self.original.number}）"
-        who = uploader_name or f"用户#{self.original.uploaded_by}"
-        return f"{what}已由{who}于{when}上传过，不重复计入。"
 
 
 def find_duplicate(

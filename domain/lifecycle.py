@@ -7,12 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain import dispatch
-from domain.dispatch import DispatchPolicy, staff_of
-from domain.errors import Conflict, DomainError, Forbidden, NotFound
-from domain.identity import Identity, Role
-from domain.notices import Notice, QuickReply
+from domain.actors import Actor
+from domain.dispatch import staff_of
+from domain.dispatch_policy import DispatchPolicy
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
+from domain.moves import move
+from domain.notices import (
+    Notice,
+    NoticeKind,
+    ProgressAdded,
+    RequestCancelled,
+    RequestCompleted,
+    RequestRef,
+)
 from domain.ports import UnitOfWork
-from domain.request_notices import photo_notices, rate_invitation, request_fields, tell_admins
+from domain.request_notices import active_staff, photo_notices, tell_staff
 from domain.requests import (
     FINISHED,
     HELD,
@@ -20,7 +29,6 @@ from domain.requests import (
     MAX_PHOTOS,
     OPEN,
     REQUEST_SERIES,
-    REQUEST_TYPES,
     UNCLAIMED,
     EventKind,
     NewRequest,
@@ -28,8 +36,8 @@ from domain.requests import (
     ServiceRequest,
     Status,
     Urgency,
-    move,
 )
+from domain.service_items import request_types_of
 
 # Timeline entries a client sees; the rest (pushes, reminders) are the firm's business.
 CLIENT_VISIBLE = frozenset(
@@ -45,41 +53,57 @@ CLIENT_VISIBLE = frozenset(
 )
 
 
-def _client(ident: Identity) -> int:
-    if ident.role is not Role.CLIENT or ident.company is None:
-        raise Forbidden("这项服务需要先绑定为客户哦。")
-    return ident.company.id
+def _client(actor: Actor) -> int:
+    if not actor.is_client or actor.company_id is None:
+        raise Forbidden("clients_only")
+    return actor.company_id
+
+
+async def offered_types(uow: UnitOfWork, firm_id: int) -> tuple[str, ...]:
+    """The request types a client may raise now: those of the firm's active catalogue items,
+    in display order. The catalogue is their one source of truth."""
+    return request_types_of(await uow.catalogue.list_items(firm_id, active_only=True))
 
 
 def _not_found(number: str) -> NotFound:
-    return NotFound(f"没有找到单号 {number}，请核对一下。")
+    return NotFound("request_not_found", number=number)
+
+
+def _changed_meanwhile(number: str) -> Conflict:
+    return Conflict("status_changed", number=number)
 
 
 async def raise_request(
     uow: UnitOfWork,
-    ident: Identity,
+    actor: Actor,
     type_: str,
     description: str,
     urgency: Urgency,
     photos: Sequence[str],
     now: datetime,
     policy: DispatchPolicy,
+    *,
+    offered_only: bool = True,
 ) -> ServiceRequest:
-    """Record a confirmed request and put it in the pool (pushed to every active staff)."""
-    company_id = _client(ident)
-    if type_ not in REQUEST_TYPES:
-        raise DomainError("暂不支持这类业务，请从列表里选一项。", "bad_type")
+    """Record a confirmed request and put it in the pool (pushed to every active staff). Its
+    type must be one the firm's catalogue offers now (`offered_only`); work the firm owes
+    anyway (a paid order, a fee invoice) passes False."""
+    company_id = _client(actor)
+    if offered_only and type_ not in await offered_types(uow, actor.firm_id):
+        raise Invalid("unknown_request_type", type=type_)
     description = description.strip()
     if not description:
-        raise DomainError("请简单描述一下需要办理的事情。", "bad_description")
-    number = await uow.requests.next_number(ident.firm.id, REQUEST_SERIES)
+        raise Invalid("description_missing")
+    # Notices about the request reach the contact on WeChat, wherever it was raised.
+    contact = await uow.identities.get_contact(actor.contact_id) if actor.contact_id else None
+    number = await uow.requests.next_number(actor.firm_id, REQUEST_SERIES)
     req = await uow.requests.add(
         NewRequest(
-            firm_id=ident.firm.id,
+            firm_id=actor.firm_id,
             number=number,
             company_id=company_id,
-            contact_id=ident.contact.id if ident.contact else None,
-            client_openid=ident.openid,
+            contact_id=actor.contact_id,
+            client_openid=(contact.openid if contact else None) or "",
             type=type_,
             description=description[:MAX_DESCRIPTION],
             urgency=urgency,
@@ -89,104 +113,98 @@ async def raise_request(
         )
     )
     await uow.requests.add_event(
-        RequestEvent(req.id, now, EventKind.RAISED, ident.display_name, req.description, req.photos)
+        RequestEvent(req.id, now, EventKind.RAISED, actor.name, req.description, req.photos)
     )
-    await dispatch.push_to_pool(uow, req, now, again=False)
+    await dispatch.push_to_pool(uow, req, now, again=False, hours=policy.hours)
     return req
 
 
-async def visible_request(uow: UnitOfWork, ident: Identity, number: str) -> ServiceRequest:
-    """A request the speaker may see: their own company's, or any of the firm's for staff.
+async def visible_request(uow: UnitOfWork, actor: Actor, number: str) -> ServiceRequest:
+    """A request the actor may see: their own company's, or any of the firm's for staff.
     Another company's number gets the same answer as an unknown one: it reveals nothing."""
-    req = await uow.requests.get(ident.firm.id, number)
+    req = await uow.requests.get(actor.firm_id, number)
     if req is None:
         raise _not_found(number)
-    if ident.is_staff:
+    if actor.is_staff or actor.is_system:
         return req
-    if (
-        ident.role is Role.CLIENT
-        and ident.company is not None
-        and req.company_id == ident.company.id
-    ):
+    if actor.is_client and req.company_id == actor.company_id:
         return req
     raise _not_found(number)
 
 
-async def requests_in_view(uow: UnitOfWork, ident: Identity) -> Sequence[ServiceRequest]:
+async def requests_in_view(uow: UnitOfWork, actor: Actor) -> Sequence[ServiceRequest]:
     """A client's open requests and those completed but not yet rated."""
-    return await uow.requests.list_for_company(_client(ident), OPEN | {Status.COMPLETED})
+    return await uow.requests.list_for_company(_client(actor), OPEN | {Status.COMPLETED})
 
 
 async def timeline(
-    uow: UnitOfWork, ident: Identity, number: str
+    uow: UnitOfWork, actor: Actor, number: str
 ) -> tuple[ServiceRequest, list[RequestEvent]]:
-    req = await visible_request(uow, ident, number)
+    req = await visible_request(uow, actor, number)
     events = await uow.requests.events(req.id)
-    if not ident.is_staff:
+    if not (actor.is_staff or actor.is_system):
         events = [e for e in events if e.kind in CLIENT_VISIBLE]
     return req, list(events)
 
 
 async def cancel_request(
-    uow: UnitOfWork, ident: Identity, number: str, now: datetime
+    uow: UnitOfWork, actor: Actor, number: str, now: datetime
 ) -> ServiceRequest:
     """A client may cancel a request nobody has claimed yet."""
-    _client(ident)
-    req = await visible_request(uow, ident, number)
+    _client(actor)
+    req = await visible_request(uow, actor, number)
     if not await move(uow, req.id, UNCLAIMED, Status.CANCELLED, now, due_at=None):
         current = await uow.requests.get_by_id(req.id) or req
         if current.status is Status.CANCELLED:
-            raise Conflict(f"{number} 已经取消过了。")
+            raise Conflict("already_cancelled", number=number)
         if current.status in HELD:
-            raise Conflict(
-                f"{number} 已由{current.handler_name or '会计'}接手办理，不能直接取消了。"
-                "如需取消，请直接联系负责的会计。"
-            )
-        raise Conflict(f"{number} 已经办结，不能取消了。")
-    await uow.requests.add_event(RequestEvent(req.id, now, EventKind.CANCELLED, ident.display_name))
-    if req.status is Status.ESCALATED:
-        await tell_admins(
-            uow,
-            req.firm_id,
-            now,
-            "request_cancelled",
-            f"{req.title}（{req.company_name}）已被客户取消，无需再指派。",
-            request_fields(req, now),
-        )
+            raise Conflict("cancel_after_claim", number=number, handler=current.handler_name)
+        raise Conflict("cancel_after_completion", number=number)
+    await uow.requests.add_event(RequestEvent(req.id, now, EventKind.CANCELLED, actor.name))
+    # Everyone it was pushed to (every active staff member; admins too once it had escalated)
+    # hears it in one line, so nobody sets out to claim it.
+    await tell_staff(
+        uow,
+        await active_staff(uow, req.firm_id),
+        now,
+        NoticeKind.REQUEST_CANCELLED,
+        RequestCancelled(RequestRef.of(req)),
+        dedup=f"cancelled:{req.id}",
+    )
     return req
 
 
-async def held_by(uow: UnitOfWork, ident: Identity, number: str) -> ServiceRequest:
-    """A request the speaking staff member is working on (admins may act on any)."""
-    staff = staff_of(ident)
-    req = await uow.requests.get(ident.firm.id, number)
+async def held_by(uow: UnitOfWork, actor: Actor, number: str) -> ServiceRequest:
+    """A request the acting staff member is working on (admins may act on any)."""
+    staff_id = staff_of(actor)
+    req = await uow.requests.get(actor.firm_id, number)
     if req is None:
         raise _not_found(number)
     if req.status in UNCLAIMED:
-        raise Conflict(f"{number} 还没有人接单，先回复“抢单 {number}”接下来吧。")
+        raise Conflict("not_claimed_yet", number=number)
     if req.status is Status.CANCELLED:
-        raise Conflict(f"{number} 已被客户取消。")
+        raise Conflict("cancelled_by_client", number=number)
     if req.status in FINISHED:
-        raise Conflict(f"{number} 已经办结了。")
-    if req.handler_id != staff.id and not ident.is_admin:
-        raise Forbidden(f"{number} 由{req.handler_name or '其他同事'}负责，不是您的单哦。")
+        raise Conflict("already_finished", number=number)
+    if req.handler_id != staff_id and not actor.is_admin:
+        raise Forbidden("not_your_request", number=number, handler=req.handler_name)
     return req
 
 
 async def add_progress(
     uow: UnitOfWork,
-    ident: Identity,
+    actor: Actor,
     number: str,
     text: str,
     photos: Sequence[str],
     now: datetime,
 ) -> ServiceRequest:
     """A progress note (and photos) on a held request; it reaches the client at once."""
-    req = await held_by(uow, ident, number)
+    req = await held_by(uow, actor, number)
     text = text.strip()[:MAX_DESCRIPTION]
     if not text and not photos:
-        raise DomainError(f"请写一句进度说明，例如：进度 {number} 已提交工商局。", "empty")
-    staff = staff_of(ident)
+        raise Invalid("progress_missing", number=number)
+    staff_id = staff_of(actor)
     if not await move(
         uow,
         req.id,
@@ -195,35 +213,26 @@ async def add_progress(
         now,
         expect_handler=req.handler_id,
         due_at=None,
-        latest_progress=text or "[图片]",
+        latest_progress=text,  # empty for photos alone
         first_progress_at=req.first_progress_at or now,
     ):
-        raise Conflict(f"{number} 的状态刚刚变了，请发“我的任务”看看最新情况。")
+        raise _changed_meanwhile(number)
     await uow.requests.add_event(
-        RequestEvent(req.id, now, EventKind.PROGRESS, staff.name, text, tuple(photos), staff.id)
+        RequestEvent(req.id, now, EventKind.PROGRESS, actor.name, text, tuple(photos), staff_id)
     )
-    shown = text or "见图片"
-    await uow.outbox.add(
-        Notice(
-            req.client_openid,
-            "progress_added",
-            f"您的{req.title}有新进度：{shown}\n（{staff.name}）",
-            quick_replies=(QuickReply(f"check_progress:{req.number}", "查看全部进度"),),
-            template_fields=request_fields(req, now, progress=shown, handler=staff.name),
-        ),
-        now,
-    )
-    for n in photo_notices(req.client_openid, "progress_photo", photos):
+    facts = ProgressAdded(RequestRef.of(req), actor.name, text)
+    await uow.outbox.add(Notice(req.client_openid, NoticeKind.PROGRESS_ADDED, facts), now)
+    for n in photo_notices(req.client_openid, NoticeKind.PROGRESS_PHOTO, photos):
         await uow.outbox.add(n, now)
     return req
 
 
 async def complete(
-    uow: UnitOfWork, ident: Identity, number: str, note: str, now: datetime
+    uow: UnitOfWork, actor: Actor, number: str, note: str, now: datetime
 ) -> ServiceRequest:
     """Done: tell the client and ask for the rating at once, with one-tap answers."""
-    req = await held_by(uow, ident, number)
-    staff = staff_of(ident)
+    req = await held_by(uow, actor, number)
+    staff_id = staff_of(actor)
     note = note.strip()[:MAX_DESCRIPTION]
     if not await move(
         uow,
@@ -234,22 +243,13 @@ async def complete(
         expect_handler=req.handler_id,
         due_at=None,
         completed_at=now,
-        latest_progress=note or "已办结",
+        latest_progress=note,
     ):
-        raise Conflict(f"{number} 的状态刚刚变了，请发“我的任务”看看最新情况。")
+        raise _changed_meanwhile(number)
     await uow.requests.add_event(
-        RequestEvent(req.id, now, EventKind.COMPLETED, staff.name, note, (), staff.id)
+        RequestEvent(req.id, now, EventKind.COMPLETED, actor.name, note, (), staff_id)
     )
-    handler = req.handler_name or staff.name
-    extra = f"\n说明：{note}" if note else ""
-    await uow.outbox.add(
-        Notice(
-            req.client_openid,
-            "request_completed",
-            f"您的{req.title}已办理完成！{extra}\n负责会计：{handler}",
-            template_fields=request_fields(req, now, handler=handler),
-        ),
-        now,
-    )
-    await uow.outbox.add(rate_invitation(req, handler, now), now)
+    handler = req.handler_name or actor.name
+    done = RequestCompleted(RequestRef.of(req), handler, note, rate=True)
+    await uow.outbox.add(Notice(req.client_openid, NoticeKind.REQUEST_COMPLETED, done), now)
     return req

@@ -35,33 +35,12 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from domain.ports import UnitOfWork
-
-# The business types a client can ask for. Data, not code: the service catalogue (with fees)
-# will replace this tuple later; the NLU's canonical `request_type` values are the same names.
-REQUEST_TYPES: tuple[str, ...] = (
-    "营业执照",
-    "工商变更",
-    "注销",
-    "税务登记",
-    "发票申领",
-    "一般纳税人认定",
-    "社保开户",
-    "公积金开户",
-    "银行开户",
-    "工商年报",
-    "地址迁移",
-    "代理记账",
-    "商标注册",
-    "税务筹划",
-    "财务审计",
-)
 REQUEST_SERIES = "R"
 MAX_DESCRIPTION = 500
 MAX_PHOTOS = 9
@@ -106,18 +85,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CANCELLED: frozenset(),
 }
 
-STATUS_ZH: dict[Status, str] = {
-    Status.SUBMITTED: "待接单",
-    Status.CLAIMED: "已接单",
-    Status.ASSIGNED: "已指派",
-    Status.IN_PROGRESS: "办理中",
-    Status.COMPLETED: "已完成",
-    Status.RATED: "已完成（已评价）",
-    Status.CANCELLED: "已取消",
-    Status.ESCALATED: "待指派",
-}
-URGENCY_ZH: dict[Urgency, str] = {Urgency.NORMAL: "普通", Urgency.URGENT: "加急"}
-
 
 def sources(target: Status) -> frozenset[Status]:
     """Every status from which `target` may be reached: the WHERE of a conditional UPDATE."""
@@ -128,20 +95,11 @@ class IllegalTransition(RuntimeError):
     """A use case asked for a move the status machine does not have: a bug, not bad input."""
 
 
-async def move(
-    uow: UnitOfWork,
-    request_id: int,
-    from_: frozenset[Status],
-    to: Status,
-    now: datetime,
-    **conditions_and_changes: object,
-) -> bool:
-    """The only way a use case changes a request's status: checked against `TRANSITIONS`,
-    then one conditional UPDATE (see `RequestRepository.transition`). True if this call won."""
+def check_move(from_: frozenset[Status], to: Status) -> None:
+    """Refuse a move the status machine does not have (for every status in `from_`)."""
     illegal = sorted(s.value for s in from_ if to not in TRANSITIONS[s])
     if illegal or not from_:
         raise IllegalTransition(f"{illegal or 'nothing'} -> {to.value}")
-    return await uow.requests.transition(request_id, from_, to, now, **conditions_and_changes)  # type: ignore[arg-type]
 
 
 def normalise_number(raw: str) -> str | None:
@@ -208,26 +166,20 @@ class ServiceRequest:
     latest_progress: str = ""
     updated_at: datetime | None = None
 
-    @property
-    def status_zh(self) -> str:
-        return STATUS_ZH[self.status]
-
-    @property
-    def title(self) -> str:
-        if self.urgency is Urgency.URGENT:
-            return f"{self.number}【加急】{self.type}"
-        return f"{self.number} {self.type}"
-
 
 @dataclass(frozen=True)
 class RequestEvent:
     request_id: int
     at: datetime
     kind: EventKind
-    actor: str  # a display name, or "系统"
-    text: str = ""
+    actor: str  # a display name; empty for the system
+    text: str = ""  # a person's own words (a description, a note, a rating comment)
     photos: tuple[str, ...] = field(default=())
     actor_id: int | None = None  # the staff id, for staff actions
+    # What the event was about, for the timeline's wording: e.g. {"assignee": "王会计"} for an
+    # assignment, the scores of a rating. Events recorded before facts existed have none and
+    # carry their wording in `text`.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
-SYSTEM = "系统"
+SYSTEM = ""  # the actor of the system's own steps (timers), worded by each edge

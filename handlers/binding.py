@@ -1,13 +1,17 @@
-"""Binding a WeChat user to a staff member or a client contact with a one-time code.
+"""Binding a WeChat user to a staff member or a client contact with a one-time code: six
+digits for a client contact, eight letters and digits for staff (see `domain.invite_codes`).
+Something that is no code at all is explained here and never reaches the domain, so it does not
+count against the limits on wrong codes; the domain decides everything else.
 
 ```mermaid
 stateDiagram-v2
     [*] --> asking_code: "绑定"
-    [*] --> binding: "绑定 123456"
-    asking_code --> binding: six digits
+    [*] --> binding: "绑定 123456" / "绑定 AB3K9PQR"
+    [*] --> asking_code: "绑定 12ab" (explain the two shapes)
+    asking_code --> binding: a well-formed code
     asking_code --> asking_code: anything else (explain, ask again)
     asking_code --> [*]: 取消 / idle timeout
-    binding --> [*]: bound (welcome by role) or refused (reason)
+    binding --> [*]: bound (welcome by role) or refused (reason, or when to try again)
 ```
 """
 
@@ -18,8 +22,10 @@ from typing import Any
 from domain import binding
 from domain.errors import DomainError
 from domain.identity import Role
+from domain.invite_codes import read_code
 from handlers import texts
-from handlers.forms import Form, Invalid, register
+from handlers.error_texts import CODE_SHAPES, error_text
+from handlers.forms import Form, Invalid, start_form
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
@@ -27,28 +33,39 @@ from handlers.turn import Turn
 router = Router("binding")
 
 
-@register
+def bad_shape(raw: str) -> str:
+    """Why a code cannot be one: "您发的是9位", and the two shapes a code has."""
+    size = sum(ch.isalnum() for ch in raw)
+    said = f"您发的是{size}位，" if size else ""
+    return f"这个绑定码不正确哦，{said}请核对一下：{CODE_SHAPES}。"
+
+
+# Letters and digits, half- or full-width, with the separators people copy along ("AB3K-9PQR").
+_CODE_CHARS = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+
+
+@router.form
 class BindForm(Form):
     name = "bind"
     required_slots = ("code",)
     prompts = {"code": texts.BIND_ASK_CODE}
 
     async def validate_code(self, value: Any, turn: Turn) -> str:
-        code = "".join(ch for ch in str(value) if ch.isdigit())
-        if len(code) != 6:
-            raise Invalid("绑定码是6位数字哦，请再发一次。")
-        return code
+        read = read_code(str(value))
+        if read is None:
+            raise Invalid(bad_shape(str(value)))
+        return read[0]
 
     async def submit(self, turn: Turn) -> list[Reply]:
         code = turn.conversation.slots["code"]
         try:
-            bound = await binding.bind(turn.uow, turn.identity, code, turn.now)
+            ident = turn.identity
+            bound = await binding.bind(turn.uow, ident.firm, ident.openid, code, turn.now)
         except DomainError as exc:
-            return [Text(exc.message_zh)]
+            return [Text(error_text(exc))]
         turn.identity = bound
-        return [
-            Text(welcome_text(bound.role, bound.display_name, bound.company and bound.company.name))
-        ]
+        company = bound.company.name if bound.company is not None else None
+        return [Text(welcome_text(bound.role, bound.display_name, company))]
 
 
 def welcome_text(role: Role, name: str, company: str | None) -> str:
@@ -62,12 +79,15 @@ def welcome_text(role: Role, name: str, company: str | None) -> str:
     return f"绑定成功！{name}，您已绑定为员工，新业务会推送到这里，点“抢单”即可接单。"
 
 
-@router.pattern(r"(?:绑定|绑定码|bind)\s*[:：]?\s*(\d{6})")
+@router.pattern(rf"(?:绑定码?|bind)\s*[:：]?\s*([{_CODE_CHARS}][{_CODE_CHARS} \-]{{0,23}})")
 async def bind_with_code(turn: Turn) -> list[Reply]:
-    return await turn.start_form(BindForm, code=turn.arg)
+    if read_code(turn.arg) is None:
+        await start_form(turn, BindForm)  # the next message is read as the code
+        return [Text(bad_shape(turn.arg) + "请直接再发一次绑定码。")]
+    return await start_form(turn, BindForm, code=turn.arg)
 
 
-@router.pattern(r"(?:绑定|我要绑定|绑定身份|bind)")
+@router.pattern(r"(?:绑定|绑定码|我要绑定|绑定身份|bind)")
 async def bind_start(turn: Turn) -> list[Reply]:
     if turn.identity.role is not Role.STRANGER:
         return [
@@ -75,4 +95,4 @@ async def bind_start(turn: Turn) -> list[Reply]:
                 f"您已绑定为{turn.identity.display_name}。如需换绑，请联系管理员获取新的绑定码后发送“绑定 + 绑定码”。"
             )
         ]
-    return await turn.start_form(BindForm)
+    return await start_form(turn, BindForm)

@@ -68,6 +68,14 @@ class Form:
     async def submit(self, turn: Turn) -> list[Reply]:
         raise NotImplementedError
 
+    async def prefill(self, turn: Turn) -> None:
+        """Fill what the first message says beyond its entities (e.g. the description)."""
+
+    async def interject(self, slot: str, turn: Turn) -> list[Reply] | None:
+        """Read the message for anything besides the answer to `slot` first: corrections of
+        filled slots, "修改", small talk. Replies end the turn; None reads it as the answer."""
+        return None
+
     def next_slot(self, slots: Mapping[str, Any]) -> str | None:
         for slot in self.required_slots:
             if slot not in slots:
@@ -75,19 +83,10 @@ class Form:
         return None
 
 
-FORMS: dict[str, Form] = {}
-
-
-def register(form_cls: type[Form]) -> type[Form]:
-    """Class decorator: make a form resumable by name."""
-    FORMS[form_cls.name] = form_cls()
-    return form_cls
-
-
-async def start_form(turn: Turn, form_cls: type[Form], preset: Mapping[str, Any]) -> list[Reply]:
-    if form_cls.name not in FORMS:
-        register(form_cls)
-    form = FORMS[form_cls.name]
+async def start_form(turn: Turn, form_cls: type[Form], **preset: Any) -> list[Reply]:
+    """Open `form_cls` (registered on its module's router with `router.form`), with `preset`
+    slots and whatever the first message already says."""
+    form = form_cls()
     conv = turn.conversation
     conv.clear()
     conv.flow = form.name
@@ -108,23 +107,28 @@ async def start_form(turn: Turn, form_cls: type[Form], preset: Mapping[str, Any]
                 conv.slots[slot] = await form.validate(slot, value, turn)
             except Invalid as exc:
                 errors.append(Text(exc.message))
-    return errors + await _advance(form, turn)
+    if turn.message.clean_text:
+        await form.prefill(turn)
+    return errors + await advance(form, turn)
 
 
-async def continue_form(turn: Turn) -> list[Reply]:
-    """Feed this message to the active form."""
+async def continue_form(turn: Turn, forms: Mapping[str, Form]) -> list[Reply]:
+    """Feed this message to the active form (`forms`: the router's, by name)."""
     conv = turn.conversation
-    form = FORMS.get(conv.flow or "")
+    form = forms.get(conv.flow or "")
     if form is None:  # a flow from an older release: forget it
         conv.clear()
         return []
     slot = conv.requested_slot or form.next_slot(conv.slots)
     if slot is None:
-        return await _advance(form, turn)
+        return await advance(form, turn)
     text = turn.message.clean_text
+    early = await form.interject(slot, turn)
+    if early is not None:
+        return early
     if slot in form.optional_slots and text in SKIP_WORDS:
         conv.slots[slot] = None
-        return await _advance(form, turn)
+        return await advance(form, turn)
     raw = await form.extract(slot, turn)
     if raw is None:
         return await form.ask(slot, turn)
@@ -132,10 +136,11 @@ async def continue_form(turn: Turn) -> list[Reply]:
         conv.slots[slot] = await form.validate(slot, raw, turn)
     except Invalid as exc:
         return [Text(exc.message), *await form.ask(slot, turn)]
-    return await _advance(form, turn)
+    return await advance(form, turn)
 
 
-async def _advance(form: Form, turn: Turn) -> list[Reply]:
+async def advance(form: Form, turn: Turn) -> list[Reply]:
+    """Ask for the next missing slot, or submit when none is missing."""
     conv = turn.conversation
     slot = form.next_slot(conv.slots)
     if slot is not None:

@@ -1,9 +1,9 @@
-"""What the invoice conversation says: prompts, the wording of read/duplicate/failed results and
-the monthly figures.
+"""What the invoice conversation says: prompts, an invoice as the chat shows it, why a photo
+could not be read, and the monthly figures.
 
-Kept apart from the handlers (`handlers.invoices`) because the upload worker
-(`bot.invoice_worker`) renders its results with the same words, long after the turn that
-received the photo has ended; these are pure functions of domain records.
+Kept apart from the handlers (`handlers.invoices`) because the outbox's invoice renderer
+(`bot.outbox.render.invoices`) words the worker's results with the same words, long after the
+turn that received the photo has ended; these are pure functions of domain values.
 """
 
 from __future__ import annotations
@@ -11,19 +11,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.clock import fmt_local
+from domain.clock import local
+from domain.invoice_checks import CheckResult
 from domain.invoice_uploads import (
-    FIELD_ZH,
     InvoiceRecord,
     InvoiceUpload,
     MonthSummary,
     UploadStatus,
     yuan,
 )
+from domain.invoices import DuplicateInvoice
+from domain.notices import InvoiceShown, QuickReply
+from handlers.text_safety import inert
 
 LIST_LIMIT = 30
-# Fields read with less confidence than this are pointed out for checking.
-UNSURE_BELOW = 0.8
+# The fields as the chat names them.
+FIELD_ZH = {
+    "invoice_type": "发票类型",
+    "number": "发票号码",
+    "code": "发票代码",
+    "issue_date": "开票日期",
+    "amount_excl_tax": "金额",
+    "tax": "税额",
+    "amount_total": "价税合计",
+    "seller_name": "销售方",
+    "buyer_name": "购买方",
+    "seller_tax_id": "销售方税号",
+    "buyer_tax_id": "购买方税号",
+    "check_code": "校验码",
+}
 
 FLOW_START = "好的，请直接发送发票照片，可以连续发多张。发完回复“好了”，我给您汇总。"
 FLOW_REMIND = "请继续发送发票照片；全部发完后回复“好了”。"
@@ -51,7 +67,10 @@ FAILURE_ZH: dict[str, str] = {
     "truncated": "图片不完整，可能没传完，请重新发送。",
     "bomb": "图片尺寸异常（像素过多），无法处理，请发送普通拍照的图片。",
     "unreadable": "图片无法打开，请重新拍照发送。",
-    "not_invoice": "这张图片里没有识别到发票，请把发票平放、对准拍清楚后重新发送。",
+    "not_invoice": (
+        "这张图片里没有识别到发票。这是给会计的资料吗（证件、合同等）？是的话点“是，转给会计”；"
+        "如果是发票，请平放、对准拍清楚后重新发送。"
+    ),
     "no_number": "识别到了发票，但没看清发票号码，请拍清楚一些后重新发送。",
     "media_expired": "这张图片已过期或无法下载，请重新发送。",
     "download_failed": "这张图片暂时下载不下来，请稍后重新发送。",
@@ -65,76 +84,120 @@ def ack_text(seq: int, in_flow: bool = False) -> str:
     return f"收到第{seq}张，正在识别…"
 
 
+# -- checks ----------------------------------------------------------------------------------
+
+_PARTY_ZH = {"seller_tax_id": "销售方", "buyer_tax_id": "购买方"}
+# Fields compared between the QR code and the printed text, by perception's names.
+_QR_FIELD_ZH = {
+    "invoice_type": "发票类型",
+    "invoice_code": "发票代码",
+    "invoice_number": "发票号码",
+    "issue_date": "开票日期",
+    "check_code": "校验码",
+    "amount_excl_tax": "金额",
+}
+
+
+def _plain_yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def check_text(c: CheckResult) -> str:
+    """What a check says about a reading, passed or not."""
+    f = c.facts
+    if c.name in _PARTY_ZH:
+        party = _PARTY_ZH[c.name]
+        if c.ok:
+            return f"{party}纳税人识别号校验通过"
+        return f"{party}纳税人识别号 {f['tax_id']} 校验位不对，可能识别有误，请核对"
+    if c.name == "sum":
+        if c.ok:
+            return "金额 + 税额 = 价税合计"
+        excl, tax, total = (_plain_yuan(f[k]) for k in ("excl_tax_fen", "tax_fen", "total_fen"))
+        return f"金额 {excl} + 税额 {tax} ≠ 价税合计 {total}，请核对"
+    if c.name == "date":
+        if c.ok:
+            return "开票日期有效"
+        if f.get("problem") == "future":
+            return f"开票日期 {f['issue_date']} 晚于今天，请核对"
+        return f"开票日期 {f['issue_date']} 不是有效日期"
+    if c.name == "qr_ocr":
+        if c.ok:
+            return "二维码与票面文字一致"
+        names = "、".join(_QR_FIELD_ZH.get(name, name) for name in f["fields"])
+        return f"二维码与票面文字不一致：{names}，请核对"
+    if c.name == "capitals":
+        if c.ok:
+            return "大写金额与小写金额一致"
+        capital, total = _plain_yuan(f["capital_fen"]), _plain_yuan(f["total_fen"])
+        return f"大写金额 {capital} 与小写金额 {total} 不一致"
+    return c.name
+
+
+def duplicate_text(found: DuplicateInvoice, uploader_name: str | None = None) -> str:
+    """For the client: what, when (Beijing time) and by whom; it is not counted twice."""
+    when = local(found.original.uploaded_at).strftime("%Y-%m-%d %H:%M")
+    what = "这张图片" if found.by_same_image else f"发票（号码 {found.original.number}）"
+    who = uploader_name or f"用户#{found.original.uploaded_by}"
+    return f"{what}已由{who}于{when}上传过，不重复计入。"
+
+
+# -- invoices ----------------------------------------------------------------------------------
+
+
 def _line(label: str, value: Any) -> str:
-    return f"{label} {value if value not in (None, '') else '未识别'}"
+    # Values may be typed corrections ("更正 销售方 …") that staff see too: made inert.
+    return f"{label} {inert(str(value)) if value not in (None, '') else '未识别'}"
 
 
-def render_invoice(record: InvoiceRecord, heading: str) -> str:
-    inv = record.invoice
-    lines = [heading]
-    if inv.invoice_type:
-        lines.append(inv.invoice_type)
-    if inv.code:
-        lines.append(_line("发票代码", inv.code))
-    lines.append(_line("发票号码", inv.number))
-    lines.append(_line("开票日期", inv.issue_date.isoformat() if inv.issue_date else None))
+def invoice_lines(shown: InvoiceShown) -> list[str]:
+    """An invoice as the chat shows it, under a heading of the caller's."""
+    lines = []
+    if shown.invoice_type:
+        lines.append(shown.invoice_type)
+    if shown.code:
+        lines.append(_line("发票代码", shown.code))
+    lines.append(_line("发票号码", shown.number))
+    lines.append(_line("开票日期", shown.issue_date.isoformat() if shown.issue_date else None))
     lines.append(
-        f"金额 {yuan(inv.amount_excl_tax_fen)} 税额 {yuan(inv.tax_fen)} "
-        f"价税合计 {yuan(inv.amount_total_fen)}"
+        f"金额 {yuan(shown.amount_excl_tax_fen)} 税额 {yuan(shown.tax_fen)} "
+        f"价税合计 {yuan(shown.amount_total_fen)}"
     )
-    lines.append(_line("销售方", inv.seller_name))
-    failed = record.failed_checks
+    lines.append(_line("销售方", shown.seller_name))
+    failed = shown.failed_checks
     if failed:
-        lines.extend(f"⚠ 校验：{c.message_zh}" for c in failed)
-    elif record.checks:
+        lines.extend(f"⚠ 校验：{check_text(c)}" for c in failed)
+    elif shown.checks:
         lines.append("✓ 校验通过")
-    unsure = [
-        FIELD_ZH[name]
-        for name, confidence in record.confidence.items()
-        if name in FIELD_ZH and confidence < UNSURE_BELOW and record.sources.get(name) != "manual"
-    ]
-    if unsure:
-        lines.append("⚠ 看不太清，请核对：" + "、".join(unsure))
-    if inv.amount_total_fen is None and inv.amount_excl_tax_fen is None:
+    if shown.unsure:
+        lines.append("⚠ 看不太清，请核对：" + "、".join(FIELD_ZH[name] for name in shown.unsure))
+    if shown.amount_total_fen is None and shown.amount_excl_tax_fen is None:
         # Typically small print on a compressed picture (a screenshot, a photo from afar).
         lines.append(AMOUNTS_UNREAD)
-        return "\n".join(lines)
+        return lines
     lines.append("如有误请回复更正，例如“更正 金额 46.62”")
-    return "\n".join(lines)
+    return lines
+
+
+def render_invoice(record: InvoiceRecord | InvoiceShown, heading: str) -> str:
+    shown = record if isinstance(record, InvoiceShown) else InvoiceShown.of(record)
+    return "\n".join([heading, *invoice_lines(shown)])
+
+
+def read_heading(seq: int) -> str:
+    return f"识别结果（第{seq}张）："
 
 
 def render_read(record: InvoiceRecord, seq: int) -> str:
-    return render_invoice(record, f"识别结果（第{seq}张）：")
+    return render_invoice(record, read_heading(seq))
 
 
-def render_key_fields(
-    seq: int,
-    number: str,
-    issue_date: str | None = None,
-    amount_total_fen: int | None = None,
-    amount_excl_tax_fen: int | None = None,
-) -> str:
-    """The quick word from the QR code, before the full reading: number, amount, date."""
-    parts = [f"已读到发票号码 {number}"]
-    if amount_total_fen is not None:
-        parts.append(f"价税合计 {yuan(amount_total_fen)}")
-    elif amount_excl_tax_fen is not None:
-        parts.append(f"金额 {yuan(amount_excl_tax_fen)}（不含税）")
-    if issue_date:
-        parts.append(f"开票日期 {issue_date}")
-    return f"第{seq}张：" + "，".join(parts) + "，正在核对其余信息…"
-
-
-def render_duplicate(original: InvoiceRecord, seq: int, same_image: bool) -> str:
-    inv = original.invoice
-    when = fmt_local(inv.uploaded_at)
-    who = original.uploader_name or "您公司的同事"
-    what = f"这张图片（发票号码{inv.number}）" if same_image else f"这张发票（号码{inv.number}）"
-    return f"第{seq}张：{what}已于 {when} 由{who}上传过，不重复计入。"
-
-
-def render_failed(reason: str, seq: int) -> str:
-    return f"第{seq}张：{FAILURE_ZH.get(reason, FAILURE_ZH['unreadable'])}"
+def failed_answers(reason: str, upload_id: int) -> tuple[QuickReply, ...]:
+    """A photo that is no invoice may be papers for the accountant: one tap forwards it."""
+    if reason != "not_invoice":
+        return ()
+    return (QuickReply(f"forward_upload:{upload_id}", "是，转给会计"),)
 
 
 def render_month(summary: MonthSummary, company: str | None = None) -> str:
@@ -160,7 +223,7 @@ def render_list(company: str, summary: MonthSummary, records: Sequence[InvoiceRe
     for i, r in enumerate(records[:LIST_LIMIT], 1):
         inv = r.invoice
         day = inv.issue_date.isoformat() if inv.issue_date else "日期未识别"
-        seller = inv.seller_name or "销售方未识别"
+        seller = inert(inv.seller_name) if inv.seller_name else "销售方未识别"
         flag = " ⚠" if r.failed_checks else ""
         lines.append(f"{i}. {inv.number}｜{day}｜{seller}｜{yuan(inv.amount_total_fen)}{flag}")
     if len(records) > LIST_LIMIT:

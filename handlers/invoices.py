@@ -2,7 +2,7 @@
 field by reply, and the monthly figures (clients: their own; staff: any client company's list).
 
 The handler never reads an image: it records a durable `pending` upload in the turn's unit of
-work and answers at once ("收到第3张，正在识别…"). A worker (`bot.invoice_worker`) reads it and
+work and answers at once ("收到第3张，正在识别…"). A worker (`bot.workers.invoices`) reads it and
 pushes the result through the outbox; the wording of those results, and of the flow, lives in
 `handlers.invoice_texts`.
 
@@ -23,35 +23,22 @@ stateDiagram-v2
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from domain.errors import DomainError
-from domain.identity import ClientCompany, Identity, Role
-from domain.invoice_uploads import (
-    CORRECTABLE,
-    FIELD_ZH,
-    CorrectionInvalid,
-    InvoiceRecord,
-    InvoiceUpload,
-    MonthSummary,
-    NewUpload,
-    correct,
-    day_start,
-    month_bounds,
-    new_key_of,
-    parse_period,
-    summarise,
-)
+from domain import invoice_records
+from domain.actors import actor_of
+from domain.identity import Identity, Role
+from domain.invoice_uploads import CorrectionInvalid, InvoiceUpload
 from handlers import texts
-from handlers.forms import Form, register
+from handlers.error_texts import error_text
+from handlers.forms import Form, start_form
 from handlers.invoice_texts import (
     CLIENTS_ONLY,
     CORRECT_HELP,
     FAILURE_ZH,
+    FIELD_ZH,
     FLOW_REMIND,
     FLOW_START,
-    NO_INVOICES_YET,
     STAFF_IMAGE,
     STAFF_NEED_COMPANY,
     ack_text,
@@ -60,6 +47,7 @@ from handlers.invoice_texts import (
     render_list,
     render_month,
 )
+from handlers.invoice_values import CORRECTABLE, parse_period, typed_value
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
@@ -77,24 +65,11 @@ DONE_WORDS = frozenset(
 # -- receiving photos ------------------------------------------------------------------------
 
 
-async def record_upload(turn: Turn, seq: int) -> InvoiceUpload:
+async def record_upload(turn: Turn, seq: int | None = None) -> InvoiceUpload:
     """The durable `pending` upload for this photo (the same one again on a replay)."""
-    ident, msg = turn.identity, turn.message
-    assert ident.company is not None
-    earlier = await turn.uow.invoices.upload_by_media(ident.firm.id, msg.media_id)
-    if earlier is not None:
-        return earlier
-    return await turn.uow.invoices.add_upload(
-        NewUpload(
-            firm_id=ident.firm.id,
-            company_id=ident.company.id,
-            contact_id=ident.contact.id if ident.contact else None,
-            openid=ident.openid,
-            uploader_name=ident.display_name,
-            media_id=msg.media_id,
-            seq=seq,
-            created_at=turn.now,
-        )
+    actor = actor_of(turn.identity)
+    return await invoice_records.receive_photo(
+        turn.uow, actor, turn.message.media_id, turn.now, seq
     )
 
 
@@ -115,16 +90,11 @@ async def photo_received(turn: Turn) -> list[Reply]:
         return refused
     if not turn.message.media_id:
         return [Text(FAILURE_ZH["media_expired"])]
-    ident = turn.identity
-    assert ident.company is not None
-    today = await turn.uow.invoices.count_uploads_since(
-        ident.company.id, ident.openid, day_start(turn.now)
-    )
-    upload = await record_upload(turn, today + 1)
+    upload = await record_upload(turn)
     return [Text(ack_text(upload.seq))]
 
 
-@register
+@router.form
 class UploadForm(Form):
     """Collects photos until the client says "好了"; the ids of its uploads are the slot
     `uploads`, so the summary can ask how each one ended."""
@@ -158,7 +128,7 @@ class UploadForm(Form):
         ids = [int(i) for i in turn.conversation.slots.get("uploads") or []]
         if not ids:
             return [Text("好的，这次没有收到照片。以后直接发发票照片给我也可以。")]
-        uploads = await turn.uow.invoices.uploads(ids)
+        uploads = await invoice_records.uploads_of(turn.uow, actor_of(turn.identity), ids)
         return [Text(flow_summary(uploads))]
 
 
@@ -166,13 +136,22 @@ class UploadForm(Form):
 QUESTION_RE = re.compile(r"多少|几张|哪些|查|统计|汇总|合计|总共|清单|明细|列表|[?？]")
 
 
+# "发票不够用了", "帮我领票", "代开一张": work for the firm (a request), not photos to read.
+APPLY_RE = re.compile(r"不够用|用完|快没了|没票了|领|申领|申请|代开|帮我开|帮忙开")
+
+
 @router.intent(UPLOAD_INVOICE, roles=[Role.CLIENT], refuse=CLIENTS_ONLY)
 async def upload_start(turn: Turn) -> list[Reply]:
     if turn.identity.company is None:
         return [Text(texts.BIND_FIRST)]
+    if APPLY_RE.search(turn.message.clean_text):
+        from handlers.requests import RaiseRequestForm
+
+        kind = "代开发票" if "开" in turn.message.clean_text else "发票申领"
+        return await start_form(turn, RaiseRequestForm, request_type=kind)
     if QUESTION_RE.search(turn.message.clean_text):
         return await _month_reply(turn, None, await turn.entity(PERIOD_ENTITY))
-    await turn.start_form(UploadForm)
+    await start_form(turn, UploadForm)
     return [Text(FLOW_START)]
 
 
@@ -186,8 +165,16 @@ CORRECT_RE = re.compile(
 )
 
 
+def _in_another_form(turn: Turn) -> bool:
+    """ "更正两处：开户行改为建设银行" while raising a request corrects the request."""
+    flow = turn.conversation.flow
+    return flow is not None and flow != FLOW and not flow.startswith("expect:")
+
+
 @router.pattern(CORRECT_RE.pattern)
-async def correct_field(turn: Turn) -> list[Reply]:
+async def correct_field(turn: Turn) -> list[Reply] | None:
+    if _in_another_form(turn):
+        return None
     ident = turn.identity
     if ident.role is Role.STRANGER:
         return [Text(texts.BIND_FIRST)]
@@ -196,36 +183,21 @@ async def correct_field(turn: Turn) -> list[Reply]:
     m = CORRECT_RE.fullmatch(turn.message.clean_text)
     assert m is not None
     number, label, raw = m.group(1), m.group(2), m.group(3)
-    invoices = turn.uow.invoices
-    if number:
-        found = await invoices.by_number(ident.company.id, number)
-        if not found:
-            return [Text(f"没有找到号码为 {number} 的发票，请核对号码。")]
-        record = found[0]
-    else:
-        latest = await invoices.latest(ident.company.id)
-        if latest is None:
-            return [Text(NO_INVOICES_YET)]
-        record = latest
     field_name = CORRECTABLE[label]
     try:
-        updated = correct(record, field_name, raw, turn.now)
+        updated = await invoice_records.correct_invoice(
+            turn.uow, actor_of(ident), number, field_name, typed_value(field_name, raw), turn.now
+        )
     except CorrectionInvalid as exc:
-        return [Text(exc.message_zh)]
-    if new_key_of(updated) != record.invoice.key:
-        other = await invoices.by_key(ident.company.id, new_key_of(updated))
-        if other is not None and other.id != record.id:
-            raise DomainError(
-                f"号码为 {updated.invoice.number} 的发票已经上传过，不能改成重复的号码。"
-            )
-    if not await invoices.update_invoice(updated):
-        raise DomainError(f"号码为 {updated.invoice.number} 的发票已经上传过，不能改成重复的号码。")
+        return [Text(error_text(exc))]
     heading = f"已更正{FIELD_ZH[field_name]}。发票现在是："
     return [Text(render_invoice(updated, heading))]
 
 
 @router.pattern(r"更正(?:\s*[:：]?\s*.*)?")
-async def correct_help(turn: Turn) -> list[Reply]:
+async def correct_help(turn: Turn) -> list[Reply] | None:
+    if _in_another_form(turn):
+        return None
     if turn.identity.role is Role.STRANGER:
         return [Text(texts.BIND_FIRST)]
     return [Text(CORRECT_HELP)]
@@ -258,38 +230,17 @@ async def _month_reply(
     period = parse_period(period_text, turn.now)
     if period is None:
         return [Text("请告诉我哪个月，例如：本月发票、上个月的发票、2024-03 发票。")]
+    actor = actor_of(ident)
     if ident.is_staff:
         if not company_query:
             return [Text(STAFF_NEED_COMPANY)]
-        company = await _find_company(turn, company_query)
-        records = await turn.uow.invoices.for_period(company.id, period)
-        summary = await _summary(turn, company.id, period, records)
+        company = await invoice_records.find_company(turn.uow, actor, company_query)
+        summary, records = await invoice_records.month_figures(turn.uow, actor, period, company)
         return [Text(render_list(company.name, summary, records))]
     if ident.company is None:
         return [Text(texts.BIND_FIRST)]
-    records = await turn.uow.invoices.for_period(ident.company.id, period)
-    summary = await _summary(turn, ident.company.id, period, records)
+    summary, _records = await invoice_records.month_figures(turn.uow, actor, period)
     return [Text(render_month(summary))]
-
-
-async def _summary(
-    turn: Turn, company_id: int, period: str, records: Sequence[InvoiceRecord]
-) -> MonthSummary:
-    since, until = month_bounds(period)
-    duplicates = await turn.uow.invoices.count_duplicates(company_id, since, until)
-    return summarise(period, records, duplicates)
-
-
-async def _find_company(turn: Turn, query: str) -> ClientCompany:
-    companies = await turn.uow.identities.list_companies(turn.identity.firm.id)
-    exact = [c for c in companies if c.name == query]
-    hits = exact or [c for c in companies if query in c.name or c.name in query]
-    if not hits:
-        raise DomainError(f"没有找到名称包含“{query}”的客户公司，请核对名称。")
-    if len(hits) > 1:
-        names = "、".join(c.name for c in hits[:5])
-        raise DomainError(f"“{query}”对应多家公司：{names}。请说得更具体一些。")
-    return hits[0]
 
 
 @router.pattern(MONTH_RE.pattern)

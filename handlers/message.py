@@ -18,6 +18,10 @@ class Inbound:
     pic_url: str = ""
     menu_id: str = ""  # the bizmsgmenuid of a tapped quick reply
     msg_id: str = ""
+    # Voice: `text` holds what was heard, from WeChat's own recognition (the `Recognition`
+    # field) or from its speech-to-text API when the account has recognition off.
+    voice_format: str = ""  # amr | speex ...
+    transcribed: bool = False  # text came from the speech-to-text API, not `Recognition`
 
     @property
     def is_event(self) -> bool:
@@ -26,3 +30,8 @@ class Inbound:
     @property
     def clean_text(self) -> str:
         return self.text.strip()
+
+    @property
+    def has_text(self) -> bool:
+        """Typed text, or a voice message whose words are known: both are read as text."""
+        return self.msg_type == "text" or (self.msg_type == "voice" and bool(self.clean_text))

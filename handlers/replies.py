@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.notices import QuickReply
 
-__all__ = ["Article", "Image", "News", "QuickReply", "Reply", "Text", "options"]
+__all__ = ["Article", "Image", "News", "QuickReply", "Reply", "Text", "compact", "options"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,17 @@ Reply = Text | News | Image
 def options(*pairs: tuple[str, str]) -> tuple[QuickReply, ...]:
     """`options(("answer:是", "是"), ...)` -> quick replies."""
     return tuple(QuickReply(i, label) for i, label in pairs)
+
+
+def compact(replies: list[Reply]) -> list[Reply]:
+    """Consecutive texts as one message (the quick replies of the last one that has any):
+    a turn answers once; a second text would go out as a separate 客服 push."""
+    out: list[Reply] = []
+    for reply in replies:
+        last = out[-1] if out else None
+        if isinstance(reply, Text) and isinstance(last, Text):
+            quick = reply.quick_replies or last.quick_replies
+            out[-1] = Text(f"{last.text}\n{reply.text}", quick)
+        else:
+            out.append(reply)
+    return out

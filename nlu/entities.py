@@ -2,7 +2,8 @@
 
 The same sections drive Rasa's RegexEntityExtractor and EntitySynonymMapper, so both backends
 find the same spans; `normalise_value` then turns a span into the contract's canonical value
-(request type name, rating "1".."5", amount in fen, period "YYYY-MM"/"YYYY-Qn", task "R1024").
+(a request type of the firm's catalogue, see `nlu.vocabulary`; rating "1".."5", amount in fen,
+period "YYYY-MM"/"YYYY-Qn", task "R1024").
 It is public because the Rasa client runs Rasa's raw values through it too.
 """
 
@@ -14,10 +15,11 @@ from datetime import date
 
 from nlu import intents as names
 from nlu.numerals import amount_to_fen, cn_to_int
-from nlu.periods import normalise_period, today_shanghai
+from nlu.periods import normalise_period
 from nlu.textnorm import normalise
 from nlu.training_data import TrainingData
 from nlu.types import Entity
+from nlu.vocabulary import EMPTY, Vocabulary
 
 # Longer texts are cut: nobody states a request in more than this, and parsing stays fast.
 MAX_CHARS = 500
@@ -57,16 +59,24 @@ def _digits(raw: str) -> int | None:
 
 
 def normalise_value(
-    entity: str, raw: str, synonyms: Mapping[str, str], today: date | None = None
+    entity: str,
+    raw: str,
+    synonyms: Mapping[str, str],
+    today: date,
+    vocabulary: Vocabulary = EMPTY,
 ) -> str | None:
-    """Canonical value of one entity span, or None if the span is not a valid value."""
+    """Canonical value of one entity span, or None if the span is not a valid value. A
+    `request_type` is valid only while `vocabulary` (the firm's catalogue) holds it: the span
+    itself as a type or an item's name first, else the type its synonym maps to."""
     raw = normalise(raw).strip()
     if not raw:
         return None
     mapped = synonyms.get(raw)
     if entity == names.REQUEST_TYPE:
-        value = mapped or raw
-        return value if value in names.REQUEST_TYPES else None
+        found = vocabulary.canonical(raw)
+        if found is None and mapped is not None:
+            found = vocabulary.canonical(mapped)
+        return found
     if entity == names.URGENCY:
         value = mapped or raw
         return value if value in (names.URGENT, names.NORMAL) else None
@@ -121,17 +131,21 @@ class EntityExtractor:
             if words:
                 self._patterns.append((entity, re.compile("|".join(map(re.escape, words)))))
 
-    def extract(self, text: str, today: date | None = None) -> tuple[Entity, ...]:
-        """All entities in `text`, non-overlapping, in text order."""
+    def extract(self, text: str, today: date, vocabulary: Vocabulary = EMPTY) -> tuple[Entity, ...]:
+        """All entities in `text`, non-overlapping, in text order; relative periods resolved
+        against `today` (the message's date). The vocabulary's names are
+        candidates for `request_type` beside the data's lookup words (the longest span wins),
+        so a type or item new to the catalogue is found although no data mentions it."""
         clean = normalise(text[:MAX_CHARS])
         candidates: list[tuple[int, int, str]] = []
         for entity, pattern in self._patterns:
             for match in pattern.finditer(clean):
                 if match.end() > match.start():
                     candidates.append((match.start(), match.end(), entity))
+        for start, end, _kind in vocabulary.spans(clean):
+            candidates.append((start, end, names.REQUEST_TYPE))
         candidates.sort(key=lambda c: (-(c[1] - c[0]), _PRIORITY.get(c[2], 99), c[0]))
         taken = bytearray(len(clean))
-        today = today or today_shanghai()
         found: list[Entity] = []
         for start, end, entity in candidates:
             if entity == names.COMPANY:
@@ -140,7 +154,7 @@ class EntityExtractor:
                     continue
             if any(taken[start:end]):
                 continue
-            value = normalise_value(entity, clean[start:end], self.synonyms, today)
+            value = normalise_value(entity, clean[start:end], self.synonyms, today, vocabulary)
             if value is None:
                 continue
             taken[start:end] = b"\x01" * (end - start)

@@ -110,6 +110,18 @@ def summarise(outcomes: Sequence[Outcome], top_confusions: int = 10) -> dict[str
     ent_p = tp / (tp + fp) if tp + fp else 0.0
     ent_r = tp / (tp + fn) if tp + fn else 0.0
 
+    # Asking instead of guessing: how often the answer would be a two-way question, how often
+    # that question holds the right intent, and the accuracy once the person has tapped it
+    # (an unasked message counts as before; an asked one is right when its gold is offered).
+    asked = [o for o in outcomes if o.result.alternatives]
+    asked_right = sum(1 for o in asked if o.example.intent in o.result.alternatives)
+    after_asking = sum(
+        (o.example.intent in o.result.alternatives)
+        if o.result.alternatives
+        else (_scored(o.result.intent) == o.example.intent)
+        for o in outcomes
+    )
+
     oos = [o for o in outcomes if o.example.intent == names.OUT_OF_SCOPE]
     oos_caught = sum(1 for o in oos if o.result.intent in (names.OUT_OF_SCOPE, names.NLU_FALLBACK))
     latencies = sorted(o.seconds * 1000 for o in outcomes)
@@ -122,6 +134,13 @@ def summarise(outcomes: Sequence[Outcome], top_confusions: int = 10) -> dict[str
         "macro_f1": round(sum(v["f1"] for v in per_intent.values()) / (len(labels) or 1), 4),
         "out_of_scope_caught": round(oos_caught / len(oos), 4) if oos else None,
         "fallback_count": sum(1 for o in outcomes if o.result.intent == names.NLU_FALLBACK),
+        "asked": len(asked),
+        "asked_rate": round(len(asked) / total, 4),
+        "asked_with_gold": round(asked_right / len(asked), 4) if asked else None,
+        "asked_when_top_was_right": sum(
+            1 for o in asked if _scored(o.result.intent) == o.example.intent
+        ),
+        "accuracy_after_asking": round(after_asking / total, 4),
         "entity_precision": round(ent_p, 4),
         "entity_recall": round(ent_r, 4),
         "entity_f1": round(_f1(ent_p, ent_r), 4),
@@ -157,3 +176,48 @@ def parse_fn(parser: object) -> ParseFn:
         return await parse(text)  # type: ignore[no-any-return]
 
     return call
+
+
+def format_text(report: dict[str, Any], targets: dict[str, float] | None = None) -> str:
+    """The report for a person: headline figures against the targets, every intent's recall,
+    the confused pairs; no utterance is shown (a blind file stays blind when it is scored)."""
+    goal = {"accuracy": 0.95, "macro_f1": 0.95, "out_of_scope_caught": 0.90, "recall": 0.85}
+    goal |= targets or {}
+
+    def mark(value: float | None, target: float) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.4f}  {'ok' if value >= target else 'BELOW'} (target >= {target:.2f})"
+
+    per_intent: dict[str, dict[str, float]] = report["per_intent"]
+    below = [k for k, v in per_intent.items() if v["recall"] < goal["recall"]]
+    latency = report["latency_ms"]
+    lines = [
+        f"file        {report.get('file', '?')} ({report['examples']} utterances, "
+        f"backend {report.get('backend', '?')})",
+        f"accuracy    {mark(report['accuracy'], goal['accuracy'])}",
+        f"macro F1    {mark(report['macro_f1'], goal['macro_f1'])}",
+        f"OOS caught  {mark(report['out_of_scope_caught'], goal['out_of_scope_caught'])}",
+        f"recall      {len(per_intent) - len(below)}/{len(per_intent)} intents >= "
+        f"{goal['recall']:.2f}" + (f"; below: {', '.join(sorted(below))}" if below else ""),
+        f"strict acc  {report['strict_accuracy']:.4f}   fallbacks {report['fallback_count']}",
+        f"would ask   {report['asked']} ({report['asked_rate']:.1%}), right intent offered "
+        f"{report['asked_with_gold']}, accuracy once answered {report['accuracy_after_asking']}",
+        f"entity F1   {report['entity_f1']:.4f}"
+        if any(row["support"] for row in report["per_entity"].values())
+        else "entity F1   n/a (the file has no entity annotations)",
+        f"latency ms  p50 {latency['p50']}  p99 {latency['p99']}  max {latency['max']}",
+        "",
+        f"{'intent':<20} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}",
+    ]
+    for name, row in sorted(per_intent.items()):
+        flag = "  <" if row["recall"] < goal["recall"] else ""
+        lines.append(
+            f"{name:<20} {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f} "
+            f"{row['support']:>4}{flag}"
+        )
+    lines.append("")
+    pairs = report["confused_pairs"]
+    lines.append("confused (gold -> predicted, out_of_scope includes nlu_fallback):")
+    lines += [f"  {p['gold']} -> {p['predicted']} x{p['count']}" for p in pairs] or ["  none"]
+    return "\n".join(lines) + "\n"

@@ -85,24 +85,8 @@ ALL_ENTITIES: tuple[str, ...] = (
     COMPANY,
 )
 
-# Canonical values of `request_type` (synonyms in nlu/data map onto these).
-REQUEST_TYPES: tuple[str, ...] = (
-    "营业执照",
-    "工商变更",
-    "注销",
-    "税务登记",
-    "发票申领",
-    "一般纳税人认定",
-    "社保开户",
-    "公积金开户",
-    "银行开户",
-    "工商年报",
-    "地址迁移",
-    "代理记账",
-    "商标注册",
-    "税务筹划",
-    "财务审计",
-)
+# `request_type` has no list here: its canonical values are the firm's catalogue's request
+# types, handed to the parser at run time (`nlu.vocabulary`).
 
 URGENT = "urgent"
 NORMAL = "normal"

@@ -1,8 +1,11 @@
 """Accounting periods in words ("本月", "上个月", "2024年3月", "第一季度") to "YYYY-MM" / "YYYY-Qn".
 
-Relative words resolve against a reference date. A bare month or quarter later than the current
-one means last year's: clients ask about periods already past ("12月的账" in June is last
-December's).
+Relative words resolve against a reference date the caller gives: the date, in Asia/Shanghai,
+of the message being read (a message sent at 00:30 on 1 January asking about "上个月" means
+December, whatever the clock says when it is parsed). A bare month or quarter later than the
+reference one means last year's: clients ask about periods already past ("12月的账" in June is
+last December's). Only entry points with no message time (the `nlu parse` command, evaluation)
+fall back to `today_shanghai()`.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ _REL_MONTHS.update({"上上": -2, "上上个": -2, "下": 1, "下个": 1})
 
 
 def today_shanghai() -> date:
-    """Today's date where the firms and their clients are."""
+    """Today's date where the firms and their clients are (for callers without a message)."""
     return datetime.now(SHANGHAI).date()
 
 
@@ -56,9 +59,9 @@ def _year(token: str, today: date) -> int | None:
     return 2000 + value if value < 100 else value
 
 
-def normalise_period(text: str, today: date | None = None) -> str | None:
-    """ "上个月" -> "2025-05" (on 2025-06-15); "第一季度" -> "2025-Q1"; None if not a period."""
-    today = today or today_shanghai()
+def normalise_period(text: str, today: date) -> str | None:
+    """ "上个月" -> "2025-05" (with `today` 2025-06-15); "第一季度" -> "2025-Q1"; None if not a
+    period. `today` is the reference date: the message's date in Asia/Shanghai."""
     text = text.strip().lower().replace(" ", "")
     for pattern, kind in _PATTERNS:
         match = pattern.match(text)

@@ -2,14 +2,15 @@
 
 Maps Rasa's answer to the same `ParseResult` as the embedded backend: Rasa's intent, confidence
 and ranking (its FallbackClassifier yields `nlu_fallback`), and its entity spans normalised with
-`nlu.entities.normalise_value`. When the server is unreachable, slow or answers nonsense, the
+`nlu.entities.normalise_value`. The server's model knows only the request types it was trained
+on: the firm's live catalogue (`nlu.vocabulary`) is matched in the text as well, longest span
+first, so an item added since the last training is read at once. When the server is unreachable, slow or answers nonsense, the
 message is parsed by the fallback parser instead and the switch is logged (once per outage, and
 again when Rasa is back), so the bot keeps answering.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Mapping
 from datetime import date
@@ -19,9 +20,11 @@ import aiohttp
 
 from nlu import intents as names
 from nlu.entities import MAX_CHARS, normalise_value, trim_company
-from nlu.parser import Parser, fallback_result
-from nlu.textnorm import has_content, normalise
-from nlu.types import Entity, ParseResult
+from nlu.periods import today_shanghai
+from nlu.readings import close_readings
+from nlu.textnorm import fix_spelling, has_content, normalise
+from nlu.types import Entity, Parser, ParseResult, fallback_result
+from nlu.vocabulary import EMPTY, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +43,25 @@ class RasaParser:
         timeout: float = 2.0,
         *,
         synonyms: Mapping[str, str] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
+        """`vocabulary`: the request types on offer; None: the fallback parser's."""
         self.url = url.rstrip("/")
         self.fallback = fallback
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._synonyms: Mapping[str, str] = synonyms or {}
+        self.vocabulary: Vocabulary = getattr(fallback, "vocabulary", None) or EMPTY
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
         self._session: aiohttp.ClientSession | None = None
         self._degraded = False
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """The request types on offer from now on; the fallback parser is told too."""
+        self.vocabulary = vocabulary
+        hand_on = getattr(self.fallback, "set_vocabulary", None)
+        if hand_on is not None:
+            hand_on(vocabulary)
 
     async def __aenter__(self) -> RasaParser:
         return self
@@ -65,11 +80,12 @@ class RasaParser:
         return self._session
 
     async def parse(self, text: str, today: date | None = None) -> ParseResult:
+        today = today or today_shanghai()
         text = text if isinstance(text, str) else ("" if text is None else str(text))
         if not has_content(normalise(text[:MAX_CHARS])):
             return fallback_result(text)
         try:
-            body = await self.parse_raw(text[:MAX_CHARS])
+            body = await self.parse_raw(fix_spelling(text[:MAX_CHARS]))
             result = self.to_result(text, body, today)
         except RasaUnavailable as exc:
             if not self._degraded:
@@ -99,7 +115,8 @@ class RasaParser:
     def to_result(
         self, text: str, body: Mapping[str, Any], today: date | None = None
     ) -> ParseResult:
-        """Map Rasa's `/model/parse` JSON to a `ParseResult`."""
+        """Map Rasa's `/model/parse` JSON to a `ParseResult` (periods against `today`)."""
+        today = today or today_shanghai()
         intent = body.get("intent") or {}
         if not isinstance(intent, Mapping):
             raise RasaUnavailable("malformed intent")
@@ -112,15 +129,17 @@ class RasaParser:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RasaUnavailable(f"malformed ranking: {exc}") from exc
+        ranking = ranking or ((str(name), confidence),)
         return ParseResult(
             text,
             str(name),
             confidence,
             self._entities(text, body.get("entities") or (), today),
-            ranking or ((str(name), confidence),),
+            ranking,
+            close_readings([r for r in ranking if r[0] != names.NLU_FALLBACK]),
         )
 
-    def _entities(self, text: str, raw: Any, today: date | None) -> tuple[Entity, ...]:
+    def _entities(self, text: str, raw: Any, today: date) -> tuple[Entity, ...]:
         clean = normalise(text[:MAX_CHARS])
         candidates: list[tuple[int, int, str, str]] = []
         for item in raw if isinstance(raw, list) else ():
@@ -134,6 +153,9 @@ class RasaParser:
             if entity == names.COMPANY:
                 start, end = trim_company(clean, start, end)
             candidates.append((start, end, entity, str(item.get("value", ""))))
+        vocabulary = self.vocabulary
+        for start, end, kind in vocabulary.spans(clean):
+            candidates.append((start, end, names.REQUEST_TYPE, kind))
         # Longest span first; Rasa may report the same span from two extractors.
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken = bytearray(len(clean))
@@ -141,9 +163,9 @@ class RasaParser:
         for start, end, entity, rasa_value in candidates:
             if any(taken[start:end]):
                 continue
-            value = normalise_value(entity, clean[start:end], self._synonyms, today)
+            value = normalise_value(entity, clean[start:end], self._synonyms, today, vocabulary)
             if value is None and rasa_value:
-                value = normalise_value(entity, rasa_value, self._synonyms, today)
+                value = normalise_value(entity, rasa_value, self._synonyms, today, vocabulary)
             if value is None:
                 continue
             taken[start:end] = b"\x01" * (end - start)
@@ -160,11 +182,9 @@ class RasaParser:
             return False
 
 
-async def _parse_with(parser: Parser, text: str, today: date | None) -> ParseResult:
-    """Pass `today` on to parsers that take it (the embedded one does)."""
-    if today is not None and "today" in inspect.signature(parser.parse).parameters:
-        return await parser.parse(text, today=today)  # type: ignore[call-arg]
-    return await parser.parse(text)
+async def _parse_with(parser: Parser, text: str, today: date) -> ParseResult:
+    """The fallback parses with the same reference date."""
+    return await parser.parse(text, today=today)
 
 
 __all__ = ["RasaParser", "RasaUnavailable"]

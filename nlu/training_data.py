@@ -21,6 +21,29 @@ DATA_DIR = Path(__file__).parent / "data"
 HELD_OUT_FILE = Path(__file__).parent / "tests" / "heldout.yml"
 # heldout_b.yml was written last, after every data and model decision, as an unbiased check.
 HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.yml")
+# Written by helpers who never saw the data (2026-11-30). Never loaded for training. blind_b
+# gave the first round's honest figure and then its misses were read; blind_c was written after
+# that and is run once, at the end of the second round. (Blind set A served the first round's
+# error analysis and has been training data since the second: data/nlu_blind_a.yml.) blind_d
+# (14 per intent) served the fourth session's figures and the fifth's error analysis, and has been
+# training data since (data/nlu_blind_d.yml). blind_e (14 per intent, two writers, new personas)
+# was written in the fifth session and run on main before anything was tuned; its misses were
+# then read (round 5). blind_f (14 per intent, two more writers) was written after round 5 and
+# run once before anything else changed; its misses were then read (round 6). blind_g (14 per
+# intent, two more writers) was written after round 6 and run once before anything else changed;
+# its misses were then read (round 7). blind_h (14 per intent, two more writers) was written
+# after round 7 and run once before anything else changed.
+BLIND_DIR = Path(__file__).parent / "tests" / "blind"
+BLIND_FILES = (
+    BLIND_DIR / "blind_b.yml",
+    BLIND_DIR / "blind_c.yml",
+    BLIND_DIR / "blind_e.yml",
+    BLIND_DIR / "blind_f.yml",
+    BLIND_DIR / "blind_g.yml",
+    BLIND_DIR / "blind_h.yml",
+)
+# Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
+PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)
 
 # [span](entity) | [span](entity:value) | [span]{"entity": ..., "value": ...}
 _ANNOTATION = re.compile(r"\[(?P<span>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")

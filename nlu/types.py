@@ -8,6 +8,10 @@ period "YYYY-MM" / "YYYY-Qn", ...); see `nlu.entities`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol, runtime_checkable
+
+from nlu import intents as names
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,13 @@ class ParseResult:
     confidence: float
     entities: tuple[Entity, ...] = ()
     ranking: tuple[tuple[str, float], ...] = field(default=())
+    # Two readings too close to choose between (best first): ask, don't guess. Empty when the
+    # intent is clear. `intent` stays the best reading (or `nlu_fallback`) either way.
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.alternatives) >= 2
 
     def entity(self, name: str) -> str | None:
         """The first value of entity `name`, or None."""
@@ -51,4 +62,18 @@ class ParseResult:
                 {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end}
                 for e in self.entities
             ],
-        }
+        } | ({"alternatives": list(self.alternatives)} if self.alternatives else {})
+
+
+@runtime_checkable
+class Parser(Protocol):
+    """What the bot needs from an NLU backend. `today` is the date of the message in
+    Asia/Shanghai: relative periods ("上个月", "本季度") resolve against it. The bot always
+    passes it; None (the command line, evaluation) means today's date."""
+
+    async def parse(self, text: str, today: date | None = None) -> ParseResult: ...
+
+
+def fallback_result(text: str) -> ParseResult:
+    """The answer for input with nothing to understand (empty, whitespace, emoji only)."""
+    return ParseResult(text, names.NLU_FALLBACK, 0.0, (), ((names.NLU_FALLBACK, 0.0),))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.conversation import Conversation
 from domain.notices import Notice
-from storage.tables.messaging import ConversationRow, InboundRow, OutboxRow
+from storage.outbox import outbox_row, queue_notices
+from storage.tables.messaging import ConversationRow, InboundRow
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class WriteSet:
     answered_at: datetime | None = None
     conversation: Conversation | None = None  # set when the state changed
     notices: list[Notice] = field(default_factory=list)
+    owner: str | None = None  # set on `accept`: who is handling it
 
     def inbound_values(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class WriteSet:
             "reply_xml": self.reply_xml,
             "received_at": self.received_at,
             "answered_at": self.answered_at,
+            "owner": self.owner,
         }
 
 
@@ -79,7 +83,7 @@ def _insert(session: AsyncSession, model: Any) -> Any:
     return module.insert(model.__table__)
 
 
-def _inbound_statement(session: AsyncSession, mode: Mode) -> Insert:
+def _build_inbound(session: AsyncSession, mode: Mode) -> Insert:
     stmt = _insert(session, InboundRow)
     if mode == "finish":
         stmt = stmt.on_conflict_do_update(
@@ -96,12 +100,46 @@ def _inbound_statement(session: AsyncSession, mode: Mode) -> Insert:
     return stmt.returning(InboundRow.__table__.c.dedup_key)  # type: ignore[no-any-return]
 
 
+def _build_conversation_upsert(session: AsyncSession) -> Insert:
+    stmt = _insert(session, ConversationRow)
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=["appid", "openid"],
+        set_={
+            "flow": stmt.excluded.flow,
+            "slots": stmt.excluded.slots,
+            "requested_slot": stmt.excluded.requested_slot,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+
+
+# Built once per dialect and executed with parameters (never `.values(rows)`, which puts the
+# rows into the statement, so SQLAlchemy compiled it afresh for every turn).
+_STATEMENTS: dict[tuple[str, str], Insert] = {}
+
+
+def _inbound_statement(session: AsyncSession, mode: Mode) -> Insert:
+    key = (_dialect(session), mode)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _build_inbound(session, mode)
+    return stmt
+
+
+def _conversation_upsert(session: AsyncSession) -> Insert:
+    key = (_dialect(session), "conversation")
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _build_conversation_upsert(session)
+    return stmt
+
+
 # The hot path's one statement, as the driver sees it: no compilation or per-value type
 # processing for every message. Values are stored exactly as the column types store them
 # (JSON text; naive UTC "YYYY-MM-DD HH:MM:SS.ffffff"), which a test checks by reading back.
 _SQLITE_INBOUND = (
     "INSERT INTO inbound_messages (appid, openid, dedup_key, msg_type, payload, status, "
-    "reply_xml, received_at, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "reply_xml, received_at, answered_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (appid, dedup_key) DO NOTHING"
 )
 
@@ -121,6 +159,7 @@ def _sqlite_row(i: WriteSet) -> tuple[Any, ...]:
         i.reply_xml,
         _sqlite_time(i.received_at),
         _sqlite_time(i.answered_at),
+        i.owner,
     )
 
 
@@ -146,8 +185,9 @@ async def write_in_session(
         if not group:
             continue
         stmt = _inbound_statement(session, mode)
-        # One multi-row statement: RETURNING names exactly the rows that went in.
-        returned = await session.execute(stmt.values([i.inbound_values() for i in group]))
+        # RETURNING names exactly the rows that went in (SQLAlchemy sends many rows as one
+        # multi-row INSERT, "insertmanyvalues", from the one cached compilation).
+        returned = await session.execute(stmt, [i.inbound_values() for i in group])
         applied.update(returned.scalars().all())
     await _write_rest(session, [i for i in items if i.dedup_key in applied])
     return applied
@@ -172,17 +212,7 @@ async def _write_conversations(session: AsyncSession, convs: Iterable[Conversati
     ]
     if not rows:
         return
-    stmt = _insert(session, ConversationRow)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["appid", "openid"],
-        set_={
-            "flow": stmt.excluded.flow,
-            "slots": stmt.excluded.slots,
-            "requested_slot": stmt.excluded.requested_slot,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-    await session.execute(stmt, rows)
+    await session.execute(_conversation_upsert(session), rows)
 
 
 async def _write_notices(
@@ -191,21 +221,7 @@ async def _write_notices(
     if not notices:
         return
     now = max(i.answered_at or i.received_at for i in items)
-    rows = [
-        {
-            "recipient": n.recipient,
-            "kind": n.kind,
-            "payload": n.to_json(),
-            "dedup_key": n.dedup_key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for n in notices
-    ]
-    stmt = _insert(session, OutboxRow).on_conflict_do_nothing(index_elements=["dedup_key"])
-    await session.execute(stmt, rows)
+    await queue_notices(session, [outbox_row(n, now) for n in notices])
 
 
 class BatchWriter:
@@ -217,8 +233,24 @@ class BatchWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._in_flight = 0
+        # Since when writes have waited without a commit succeeding (None: nothing waits).
+        self._waiting_since: float | None = None
         self.batches = 0
         self.items = 0
+
+    @property
+    def pending(self) -> int:
+        """Write sets queued or being committed."""
+        return len(self._queue) + self._in_flight
+
+    def stalled_for(self) -> float:
+        """Seconds that queued writes have waited without a commit succeeding: since the last
+        successful commit, or since work arrived at an idle writer; 0 when nothing waits. Reported
+        by the readiness check: a wedged database shows here before anything else."""
+        if self._waiting_since is None or not self.pending:
+            return 0.0
+        return time.monotonic() - self._waiting_since
 
     def start(self) -> None:
         if self._task is None:
@@ -236,6 +268,8 @@ class BatchWriter:
         if self._task is None or self._closing:
             raise RuntimeError("batch writer is not running")
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not self.pending:
+            self._waiting_since = time.monotonic()
         self._queue.append((item, fut))
         self._wakeup.set()
         return fut
@@ -257,6 +291,7 @@ class BatchWriter:
 
     async def _commit(self, batch: list[tuple[WriteSet, asyncio.Future[bool]]]) -> None:
         items = [item for item, _ in batch]
+        self._in_flight = len(batch)
         try:
             async with self._sessions() as session:
                 applied = await write_in_session(session, items, fresh=True)
@@ -267,6 +302,9 @@ class BatchWriter:
                 if not fut.done():
                     fut.set_exception(exc)
             return
+        finally:
+            self._in_flight = 0
+        self._waiting_since = time.monotonic() if self._queue else None
         self.batches += 1
         self.items += len(batch)
         for item, fut in batch:

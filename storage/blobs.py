@@ -54,3 +54,11 @@ class BlobStore:
 
     def has(self, digest: str) -> bool:
         return self.path(digest).is_file()
+
+
+BOOK_FILES_DIR = "books"  # under DATA_DIR: the original statement files, by SHA-256
+
+
+def book_files(data_dir: Path) -> BlobStore:
+    """Where the books' original statement files are kept (the import writes, /m/ reads)."""
+    return BlobStore(Path(data_dir) / BOOK_FILES_DIR)

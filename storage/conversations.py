@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.conversation import Conversation
 from storage.tables.messaging import ConversationRow
+
+_T = ConversationRow.__table__.c
+# Read on every message: built once (Core, no ORM objects), bound per call.
+_LOAD = select(_T.flow, _T.slots, _T.requested_slot, _T.updated_at).where(
+    _T.appid == bindparam("appid"), _T.openid == bindparam("openid")
+)
+
+
+def _conversation(appid: str, openid: str, row: Any) -> Conversation:
+    if row is None:
+        return Conversation(appid, openid)
+    return Conversation(
+        appid, openid, row.flow, dict(row.slots or {}), row.requested_slot, row.updated_at
+    )
+
+
+async def load_on(conn: AsyncConnection, appid: str, openid: str) -> Conversation:
+    """`SqlConversationStore.load` on a plain connection (no ORM session)."""
+    row = (await conn.execute(_LOAD, {"appid": appid, "openid": openid})).first()
+    return _conversation(appid, openid, row)
 
 
 class SqlConversationStore:
@@ -16,26 +36,5 @@ class SqlConversationStore:
         self.s = session
 
     async def load(self, appid: str, openid: str) -> Conversation:
-        row = await self.s.scalar(
-            select(ConversationRow).where(
-                ConversationRow.appid == appid, ConversationRow.openid == openid
-            )
-        )
-        if row is None:
-            return Conversation(appid, openid)
-        return Conversation(
-            appid, openid, row.flow, dict(row.slots or {}), row.requested_slot, row.updated_at
-        )
-
-    async def save(self, conv: Conversation, now: datetime) -> None:
-        row = await self.s.get(ConversationRow, (conv.appid, conv.openid))
-        if row is None:
-            if conv.flow is None and not conv.slots:
-                return  # nothing worth a row
-            row = ConversationRow(appid=conv.appid, openid=conv.openid, slots={}, updated_at=now)
-            self.s.add(row)
-        row.flow = conv.flow
-        row.slots = dict(conv.slots)
-        row.requested_slot = conv.requested_slot
-        row.updated_at = now
-        conv.updated_at = now
+        row = (await self.s.execute(_LOAD, {"appid": appid, "openid": openid})).first()
+        return _conversation(appid, openid, row)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.identity import (
     ClientCompany,
@@ -21,12 +22,36 @@ from domain.identity import (
 )
 from storage.tables.identity import CompanyRow, ContactRow, FirmRow, InviteRow, StaffRow
 
+_S = StaffRow.__table__.c
+_C = ContactRow.__table__.c
+_CO = CompanyRow.__table__.c
+_STAFF_BY_OPENID = select(StaffRow.__table__).where(
+    _S.firm_id == bindparam("firm_id"), _S.openid == bindparam("openid")
+)
+_CONTACT_BY_OPENID = (
+    select(
+        _C.id,
+        _C.company_id,
+        _C.name,
+        _C.phone,
+        _C.openid,
+        _CO.firm_id,
+        _CO.name.label("company_name"),
+        _CO.accountant_id,
+    )
+    .select_from(ContactRow.__table__.join(CompanyRow.__table__, _CO.id == _C.company_id))
+    .where(_CO.firm_id == bindparam("firm_id"), _C.openid == bindparam("openid"))
+    .limit(1)
+)
+_ALL_STAFF = select(StaffRow.__table__).where(_S.firm_id == bindparam("firm_id")).order_by(_S.id)
+_ACTIVE_STAFF = _ALL_STAFF.where(_S.active.is_(True))
+
 
 def _firm(r: FirmRow) -> Firm:
     return Firm(r.id, r.name, r.appid)
 
 
-def _staff(r: StaffRow) -> Staff:
+def _staff(r: StaffRow | Row[Any]) -> Staff:
     return Staff(r.id, r.firm_id, r.name, r.phone, r.is_admin, r.active, r.openid, r.working_hours)
 
 
@@ -35,13 +60,43 @@ def _company(r: CompanyRow) -> ClientCompany:
 
 
 def _contact(r: ContactRow) -> Contact:
-    return Contact(r.id, r.company_id, r.name, r.phone, r.openid)
+    return Contact(r.id, r.company_id, r.name, r.phone, r.openid, r.unfollowed_at is not None)
 
 
 def _invite(r: InviteRow) -> Invite:
     return Invite(
-        r.code, r.firm_id, InviteKind(r.kind), r.target_id, r.expires_at, r.used_at, r.used_by
+        r.code,
+        r.firm_id,
+        InviteKind(r.kind),
+        r.target_id,
+        r.expires_at,
+        r.used_at,
+        r.used_by,
+        r.replaces_openid,
     )
+
+
+def _identity(firm: Firm, openid: str, staff: Any, found: Any) -> Identity:
+    contact = company = None
+    if found is not None:
+        contact = Contact(found.id, found.company_id, found.name, found.phone, found.openid)
+        company = ClientCompany(
+            found.company_id, found.firm_id, found.company_name, found.accountant_id
+        )
+    return identity_for(openid, firm, _staff(staff) if staff else None, contact, company)
+
+
+async def resolve_on(conn: AsyncConnection, firm: Firm, openid: str) -> Identity:
+    """`SqlIdentityRepository.resolve` on a plain connection (no ORM session): the pipeline's
+    read of who is writing, before the turn."""
+    params = {"firm_id": firm.id, "openid": openid}
+    staff = (await conn.execute(_STAFF_BY_OPENID, params)).first()
+    found = (await conn.execute(_CONTACT_BY_OPENID, params)).first()
+    return _identity(firm, openid, staff, found)
+
+
+class _Refused(Exception):
+    """Rolls back the savepoint of a binding that may not happen."""
 
 
 class SqlIdentityRepository:
@@ -59,20 +114,12 @@ class SqlIdentityRepository:
         return _firm(row)
 
     async def resolve(self, firm: Firm, openid: str) -> Identity:
-        staff = await self.s.scalar(
-            select(StaffRow).where(StaffRow.firm_id == firm.id, StaffRow.openid == openid)
-        )
-        contact_company = (
-            await self.s.execute(
-                select(ContactRow, CompanyRow)
-                .join(CompanyRow, CompanyRow.id == ContactRow.company_id)
-                .where(CompanyRow.firm_id == firm.id, ContactRow.openid == openid)
-                .limit(1)
-            )
-        ).first()
-        contact = _contact(contact_company[0]) if contact_company else None
-        company = _company(contact_company[1]) if contact_company else None
-        return identity_for(openid, firm, _staff(staff) if staff else None, contact, company)
+        """Who `openid` is: on every message, so two prebuilt Core statements (no ORM
+        objects, no statement built or cache key computed per call)."""
+        params = {"firm_id": firm.id, "openid": openid}
+        staff = (await self.s.execute(_STAFF_BY_OPENID, params)).first()
+        found = (await self.s.execute(_CONTACT_BY_OPENID, params)).first()
+        return _identity(firm, openid, staff, found)
 
     async def add_staff(
         self, firm_id: int, name: str, phone: str = "", is_admin: bool = False
@@ -93,13 +140,8 @@ class SqlIdentityRepository:
         return _staff(row) if row else None
 
     async def list_staff(self, firm_id: int, active_only: bool = False) -> Sequence[Staff]:
-        q = select(StaffRow).where(StaffRow.firm_id == firm_id).order_by(StaffRow.id)
-        if active_only:
-            q = q.where(StaffRow.active.is_(True))
-        return [_staff(r) for r in await self.s.scalars(q)]
-
-    async def set_staff_active(self, staff_id: int, active: bool) -> None:
-        await self.s.execute(update(StaffRow).where(StaffRow.id == staff_id).values(active=active))
+        q = _ACTIVE_STAFF if active_only else _ALL_STAFF
+        return [_staff(r) for r in await self.s.execute(q, {"firm_id": firm_id})]
 
     async def add_company(
         self, firm_id: int, name: str, accountant_id: int | None = None
@@ -132,6 +174,15 @@ class SqlIdentityRepository:
         row = await self.s.get(ContactRow, contact_id)
         return _contact(row) if row else None
 
+    async def set_unfollowed(self, firm_id: int, openid: str, at: datetime | None) -> int:
+        firm_companies = select(CompanyRow.id).where(CompanyRow.firm_id == firm_id)
+        result = await self.s.execute(
+            update(ContactRow)
+            .where(ContactRow.openid == openid, ContactRow.company_id.in_(firm_companies))
+            .values(unfollowed_at=at)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def list_contacts(self, company_id: int) -> Sequence[Contact]:
         q = select(ContactRow).where(ContactRow.company_id == company_id).order_by(ContactRow.id)
         return [_contact(r) for r in await self.s.scalars(q)]
@@ -146,6 +197,7 @@ class SqlIdentityRepository:
                         kind=invite.kind.value,
                         target_id=invite.target_id,
                         expires_at=invite.expires_at,
+                        replaces_openid=invite.replaces_openid,
                     )
                 )
         except IntegrityError:
@@ -171,31 +223,64 @@ class SqlIdentityRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def bind_openid(self, invite: Invite, openid: str) -> None:
-        # One person, one binding per kind: release the openid from any earlier binding first.
-        if invite.kind is InviteKind.STAFF:
-            await self.s.execute(
-                update(StaffRow)
-                .where(StaffRow.firm_id == invite.firm_id, StaffRow.openid == openid)
-                .values(openid=None)
+    async def revoke_invites(
+        self, firm_id: int, kind: InviteKind, target_id: int, now: datetime
+    ) -> None:
+        await self.s.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.firm_id == firm_id,
+                InviteRow.kind == kind.value,
+                InviteRow.target_id == target_id,
+                InviteRow.used_at.is_(None),
+                InviteRow.expires_at > now,
             )
-            await self.s.execute(
-                update(StaffRow).where(StaffRow.id == invite.target_id).values(openid=openid)
-            )
-        else:
-            await self.s.execute(
-                update(ContactRow).where(ContactRow.openid == openid).values(openid=None)
-            )
-            await self.s.execute(
-                update(ContactRow).where(ContactRow.id == invite.target_id).values(openid=openid)
-            )
+            .values(expires_at=now)
+        )
 
-    async def unbind_openid(self, firm_id: int, openid: str) -> None:
-        await self.s.execute(
-            update(StaffRow)
-            .where(StaffRow.firm_id == firm_id, StaffRow.openid == openid)
-            .values(openid=None)
-        )
-        await self.s.execute(
-            update(ContactRow).where(ContactRow.openid == openid).values(openid=None)
-        )
+    async def bind_openid(self, invite: Invite, openid: str) -> bool:
+        # The target moves only from no one, from this openid, or from the openid the invite
+        # was issued to replace: a conditional UPDATE, so a racing binding is never undone.
+        # One person, one binding per kind: the openid's earlier binding is released first
+        # (staff openids are unique per firm), inside a savepoint that a refusal rolls back.
+        allowed = [openid] + ([invite.replaces_openid] if invite.replaces_openid else [])
+        try:
+            async with self.s.begin_nested():
+                if invite.kind is InviteKind.STAFF:
+                    await self.s.execute(
+                        update(StaffRow)
+                        .where(
+                            StaffRow.firm_id == invite.firm_id,
+                            StaffRow.openid == openid,
+                            StaffRow.id != invite.target_id,
+                        )
+                        .values(openid=None)
+                    )
+                    result = await self.s.execute(
+                        update(StaffRow)
+                        .where(
+                            StaffRow.id == invite.target_id,
+                            StaffRow.firm_id == invite.firm_id,
+                            or_(StaffRow.openid.is_(None), StaffRow.openid.in_(allowed)),
+                        )
+                        .values(openid=openid)
+                    )
+                else:
+                    await self.s.execute(
+                        update(ContactRow)
+                        .where(ContactRow.openid == openid, ContactRow.id != invite.target_id)
+                        .values(openid=None)
+                    )
+                    result = await self.s.execute(
+                        update(ContactRow)
+                        .where(
+                            ContactRow.id == invite.target_id,
+                            or_(ContactRow.openid.is_(None), ContactRow.openid.in_(allowed)),
+                        )
+                        .values(openid=openid, unfollowed_at=None)
+                    )
+                if not result.rowcount:  # type: ignore[attr-defined]
+                    raise _Refused
+        except _Refused:
+            return False
+        return True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Text, cast, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,15 +78,34 @@ class SqlInboundLog:
             .values(status=status, reply_xml=reply_xml, answered_at=now)
         )
 
-    async def stale(self, older_than: datetime, limit: int = 100) -> Sequence[InboundRecord]:
-        """Messages accepted but never answered (the process died while handling them)."""
+    async def demote_to_late(self, appid: str, key: str, now: datetime) -> bool:
+        """An answer stored as the passive reply that never reached the wire (the database
+        stalled past WeChat's 5 seconds): from now on it travels through the outbox, and a
+        late retry must not get it passively a second time."""
+        result = await self.s.execute(
+            update(InboundRow)
+            .where(
+                InboundRow.appid == appid,
+                InboundRow.dedup_key == key,
+                InboundRow.status == "answered",
+            )
+            .values(status="late", reply_xml=None, answered_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def stale(
+        self, older_than: datetime, limit: int = 100, owner: str | None = None
+    ) -> Sequence[InboundRecord]:
+        """Messages accepted but never answered (the process died while handling them):
+        anyone's older than `older_than`, and `owner`'s own whatever their age."""
+        old = InboundRow.received_at < older_than
         rows = await self.s.scalars(
             select(InboundRow)
             .where(
                 # the partial index's own condition, literally, so the planner can use it
                 text("status IN ('processing', 'recovering')"),
                 InboundRow.status == "processing",
-                InboundRow.received_at < older_than,
+                old if owner is None else (old | (InboundRow.owner == owner)),
             )
             .order_by(InboundRow.id)
             .limit(limit)
@@ -115,3 +134,37 @@ class SqlInboundLog:
 
     async def count(self) -> int:
         return int(await self.s.scalar(select(func.count()).select_from(InboundRow)) or 0)
+
+    async def clear_old_payloads(
+        self, before: datetime, after_id: int, limit: int
+    ) -> tuple[int, int | None]:
+        """Retention: empty the payload and stored reply of up to `limit` handled messages
+        received before `before`, among ids above `after_id`. The row, its dedup key and its
+        times stay (WeChat's retries are still recognised; the 48-hour window still known).
+        A message still being handled keeps its payload: crash recovery needs it.
+
+        Returns (rows cleared, the last id looked at; None when there is nothing further).
+        Each row is cleared by a conditional UPDATE, so two processes running this at once
+        only repeat each other's reads; a row already cleared is never written again."""
+        clearable = (
+            InboundRow.received_at < before,
+            InboundRow.status.not_in(("processing", "recovering")),
+            or_(InboundRow.reply_xml.is_not(None), cast(InboundRow.payload, Text) != "{}"),
+        )
+        ids = (
+            await self.s.scalars(
+                select(InboundRow.id)
+                .where(InboundRow.id > after_id, *clearable)
+                .order_by(InboundRow.id)
+                .limit(limit)
+            )
+        ).all()
+        if not ids:
+            return 0, None
+        result = await self.s.execute(
+            update(InboundRow)
+            .where(InboundRow.id.in_(ids), *clearable)
+            .values(payload={}, reply_xml=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount), ids[-1]  # type: ignore[attr-defined]

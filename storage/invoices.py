@@ -9,7 +9,7 @@ twice (`add_invoice` then returns None).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.invoice_checks import CheckResult
 from domain.invoice_uploads import InvoiceRecord, InvoiceUpload, NewUpload, UploadStatus
 from domain.invoices import Invoice, InvoiceKind
+from storage.leases import new_lease_token
 from storage.tables.invoices import InvoiceRow, InvoiceUploadRow
 
 
@@ -37,15 +38,18 @@ def _upload(row: InvoiceUploadRow) -> InvoiceUpload:
         attempts=row.attempts,
         created_at=row.created_at,
         lease_until=row.lease_until,
+        lease_token=row.lease_token,
         sha256=row.sha256,
         invoice_id=row.invoice_id,
         error=row.error,
+        scouted_at=row.scouted_at,
+        blob_sha256=row.blob_sha256,
     )
 
 
 def _record(row: InvoiceRow) -> InvoiceRecord:
     reading = row.reading or {}
-    return InvoiceRecord(
+    record = InvoiceRecord(
         invoice=Invoice(
             company_id=row.company_id,
             number=row.number,
@@ -72,11 +76,17 @@ def _record(row: InvoiceRow) -> InvoiceRecord:
         capital_amount_fen=row.capital_amount_fen,
         qr_vs_ocr={k: (str(v[0]), str(v[1])) for k, v in (reading.get("qr_vs_ocr") or {}).items()},
         checks=tuple(
-            CheckResult(c["name"], bool(c["ok"]), c["message"]) for c in reading.get("checks") or ()
+            CheckResult(c["name"], bool(c["ok"]), dict(c.get("facts") or {}))
+            for c in reading.get("checks") or ()
         ),
         upload_id=row.upload_id,
         corrected_at=row.corrected_at,
     )
+    if any("facts" not in c for c in reading.get("checks") or ()):
+        # Stored before checks carried facts (they carried their wording): check again, as of
+        # when they were checked, so the edge can word them.
+        return record.rechecked(row.corrected_at or row.uploaded_at)
+    return record
 
 
 def _reading_json(record: InvoiceRecord) -> dict[str, Any]:
@@ -84,7 +94,7 @@ def _reading_json(record: InvoiceRecord) -> dict[str, Any]:
         "sources": dict(record.sources),
         "confidence": {k: round(float(v), 4) for k, v in record.confidence.items()},
         "qr_vs_ocr": {k: list(v) for k, v in record.qr_vs_ocr.items()},
-        "checks": [{"name": c.name, "ok": c.ok, "message": c.message_zh} for c in record.checks],
+        "checks": [{"name": c.name, "ok": c.ok, "facts": dict(c.facts)} for c in record.checks],
     }
 
 
@@ -122,6 +132,18 @@ def _due(now: datetime) -> Any:
             InvoiceUploadRow.status == UploadStatus.WORKING.value,
             InvoiceUploadRow.lease_until < now,
         ),
+    )
+
+
+def _unsettled() -> Any:
+    return InvoiceUploadRow.status.in_([UploadStatus.PENDING.value, UploadStatus.WORKING.value])
+
+
+def _scoutable() -> Any:
+    return and_(
+        InvoiceUploadRow.status == UploadStatus.PENDING.value,
+        InvoiceUploadRow.attempts == 0,
+        InvoiceUploadRow.scouted_at.is_(None),
     )
 
 
@@ -189,17 +211,22 @@ class SqlInvoiceRepository:
         return int(value or 0)
 
     async def claim_due(
-        self, now: datetime, limit: int, lease: timedelta
+        self, now: datetime, limit: int, lease: timedelta, holder: str = ""
     ) -> Sequence[InvoiceUpload]:
-        """Lease up to `limit` due uploads, oldest first; each won by a conditional UPDATE."""
+        """Lease up to `limit` due uploads, fairly: round-robin by company (each company's
+        oldest due photo first, then each one's second, ...), so one client's fifty photos do
+        not hold up another's one. Each is won by a conditional UPDATE; the batch shares one
+        lease token starting with `holder` (see storage.leases)."""
         until = now + lease
+        token = new_lease_token(holder)
+        turn = (
+            func.row_number()
+            .over(partition_by=InvoiceUploadRow.company_id, order_by=InvoiceUploadRow.id)
+            .label("turn")
+        )
+        due = select(InvoiceUploadRow.id, turn).where(_due(now)).subquery()
         candidates = (
-            await self.s.scalars(
-                select(InvoiceUploadRow.id)
-                .where(_due(now))
-                .order_by(InvoiceUploadRow.id)
-                .limit(limit)
-            )
+            await self.s.scalars(select(due.c.id).order_by(due.c.turn, due.c.id).limit(limit))
         ).all()
         claimed: list[InvoiceUpload] = []
         for upload_id in candidates:
@@ -209,6 +236,7 @@ class SqlInvoiceRepository:
                 .values(
                     status=UploadStatus.WORKING.value,
                     lease_until=until,
+                    lease_token=token,
                     attempts=InvoiceUploadRow.attempts + 1,
                     updated_at=now,
                 )
@@ -232,11 +260,12 @@ class SqlInvoiceRepository:
         detail: str = "",
         next_attempt_at: datetime | None = None,
     ) -> bool:
-        """Record how the work ended, only while `upload`'s lease is still ours. `pending`
-        with `next_attempt_at` schedules a retry."""
+        """Record how the work ended, only while `upload`'s lease is still ours (its token:
+        heartbeats move `lease_until`). `pending` with `next_attempt_at` schedules a retry."""
         values: dict[str, Any] = {
             "status": status.value,
             "lease_until": None,
+            "lease_token": None,
             "updated_at": now,
             "error": error,
             "detail": detail[:2000],
@@ -252,9 +281,84 @@ class SqlInvoiceRepository:
             .where(
                 InvoiceUploadRow.id == upload.id,
                 InvoiceUploadRow.status == UploadStatus.WORKING.value,
-                InvoiceUploadRow.lease_until == upload.lease_until,
+                InvoiceUploadRow.lease_token == upload.lease_token,
             )
             .values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def renew_leases(self, token: str, until: datetime) -> int:
+        """The heartbeat: push on the lease of the uploads still held under `token`; how many."""
+        result = await self.s.execute(
+            update(InvoiceUploadRow)
+            .where(
+                InvoiceUploadRow.lease_token == token,
+                InvoiceUploadRow.status == UploadStatus.WORKING.value,
+            )
+            .values(lease_until=until)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def duplicate_counts(
+        self, company_id: int, invoice_ids: Sequence[int]
+    ) -> Mapping[int, int]:
+        if not invoice_ids:
+            return {}
+        rows = await self.s.execute(
+            select(InvoiceUploadRow.invoice_id, func.count())
+            .where(
+                InvoiceUploadRow.company_id == company_id,
+                InvoiceUploadRow.status == UploadStatus.DUPLICATE.value,
+                InvoiceUploadRow.invoice_id.in_(list(invoice_ids)),
+            )
+            .group_by(InvoiceUploadRow.invoice_id)
+        )
+        return {int(i): int(n) for i, n in rows if i is not None}
+
+    # -- the QR scout ---------------------------------------------------------------------
+
+    async def unscouted_heads(self, limit: int) -> Sequence[tuple[int, int]]:
+        """Each company's oldest upload that no scout has taken and no reader has tried yet
+        (pending, no attempt), oldest first: the scout turns these round-robin by company."""
+        head = func.min(InvoiceUploadRow.id).label("head")
+        rows = await self.s.execute(
+            select(head, InvoiceUploadRow.company_id)
+            .where(_scoutable())
+            .group_by(InvoiceUploadRow.company_id)
+            .order_by(head)
+            .limit(limit)
+        )
+        return [(int(r.head), int(r.company_id)) for r in rows]
+
+    async def claim_scout(self, upload_id: int, now: datetime) -> InvoiceUpload | None:
+        """Ours when this UPDATE changes the row: `scouted_at` is set once, by one scout (two
+        processes racing on SQLite or PostgreSQL get rowcount 1 and 0). An upload the full
+        reader has taken meanwhile is left to it."""
+        won = await self.s.execute(
+            update(InvoiceUploadRow)
+            .where(InvoiceUploadRow.id == upload_id, _scoutable())
+            .values(scouted_at=now)
+        )
+        if not won.rowcount:  # type: ignore[attr-defined]
+            return None
+        return await self.get_upload(upload_id)
+
+    async def keep_blob(self, upload_id: int, sha256: str) -> bool:
+        result = await self.s.execute(
+            update(InvoiceUploadRow)
+            .where(InvoiceUploadRow.id == upload_id, _unsettled())
+            .values(blob_sha256=sha256)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def hold_unsettled(self, upload_id: int) -> bool:
+        """A no-op UPDATE guarded by "not settled": it takes the row's write lock (PostgreSQL;
+        SQLite locks the database), so a reader settling the upload waits for this transaction,
+        and one that settled first makes it match nothing."""
+        result = await self.s.execute(
+            update(InvoiceUploadRow)
+            .where(InvoiceUploadRow.id == upload_id, _unsettled())
+            .values(scouted_at=InvoiceUploadRow.scouted_at)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

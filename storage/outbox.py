@@ -1,6 +1,11 @@
-"""The outbox: notices are queued in the caller's transaction (`SqlOutbox.add`) and drained by
-the sender through `SqlOutboxQueue`, which claims due rows with a lease so that two workers
-never send the same row, and records how each attempt ended."""
+"""The outbox: notices are queued in the caller's transaction (`SqlOutbox.add`, or the batch
+writer's `queue_notices`: one row shape, one statement, one way of dropping a repeated dedup key)
+and drained by the sender through `SqlOutboxQueue`, which claims due rows with a lease so that
+two workers never send the same row, and records how each attempt ended.
+
+A row holds the notice's kind and its facts as JSON (`{"facts": {...}}`), never wording: the
+sender renders it when it sends it. Rows queued before notices were typed hold the wording they
+were queued with (`{"text": ..., "template_fields": ...}`); the sender still delivers them."""
 
 from __future__ import annotations
 
@@ -10,10 +15,37 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.notices import Notice
+from domain.notices import Notice, facts_to_json
+from storage.leases import new_lease_token
 from storage.tables.messaging import OutboxRow
+
+
+def outbox_row(notice: Notice, now: datetime) -> dict[str, Any]:
+    """The one shape of a queued notice."""
+    return {
+        "recipient": notice.recipient,
+        "kind": notice.kind.value,
+        "payload": {"facts": facts_to_json(notice.facts)},
+        "dedup_key": notice.dedup_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def queue_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert outbox rows in `session`'s transaction; a row whose dedup key is queued already
+    (by anyone, ever) is dropped by the database, so racing writers cannot both queue it."""
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(OutboxRow.__table__).on_conflict_do_nothing(index_elements=["dedup_key"])
+    await session.execute(stmt, list(rows))
 
 
 class SqlOutbox:
@@ -21,33 +53,34 @@ class SqlOutbox:
         self.s = session
 
     async def add(self, notice: Notice, now: datetime) -> None:
-        if notice.dedup_key is not None:
-            seen = await self.s.scalar(
-                select(OutboxRow.id).where(OutboxRow.dedup_key == notice.dedup_key)
-            )
-            if seen is not None:
-                return
-        self.s.add(
-            OutboxRow(
-                recipient=notice.recipient,
-                kind=notice.kind,
-                payload=notice.to_json(),
-                dedup_key=notice.dedup_key,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        await queue_notices(self.s, [outbox_row(notice, now)])
+
+    async def add_many(self, notices: Sequence[Notice], now: datetime) -> None:
+        """Several notices in one statement (a scheduled run's page)."""
+        await queue_notices(self.s, [outbox_row(n, now) for n in notices])
+
+
+@dataclass(frozen=True)
+class QueuedNotice:
+    """A notice as its row holds it: who, which kind, and the payload to render."""
+
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    dedup_key: str | None = None
 
 
 @dataclass(frozen=True)
 class ClaimedNotice:
-    """A row this worker holds the lease on until `lease_until`."""
+    """A row this worker holds the lease on, under `lease_token`, until `lease_until` (as
+    claimed; heartbeats push it on with `SqlOutboxQueue.renew`)."""
 
     id: int
-    notice: Notice
+    notice: QueuedNotice
     attempts: int  # including the one about to be made
     created_at: datetime
     lease_until: datetime
+    lease_token: str = ""
 
 
 def _due(now: datetime) -> Any:
@@ -88,12 +121,14 @@ class SqlOutboxQueue:
         self._sessions = sessions
 
     async def claim_due(
-        self, now: datetime, limit: int, lease: timedelta
+        self, now: datetime, limit: int, lease: timedelta, holder: str = ""
     ) -> Sequence[ClaimedNotice]:
         """Take up to `limit` due rows, oldest first, none overtaking an earlier notice to
         the same user. Each row is won by one conditional UPDATE, so concurrent workers
-        (tasks, processes, hosts) never both get it."""
+        (tasks, processes, hosts) never both get it. The batch shares one lease token, which
+        starts with `holder` (the process's run id)."""
         until = now + lease
+        token = new_lease_token(holder)
         async with self._sessions() as s, s.begin():
             held = _held_back(now)
             candidates = (
@@ -120,9 +155,16 @@ class SqlOutboxQueue:
                 await s.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id.in_(candidates), _due(now))
-                    .values(status="sending", lease_until=until, attempts=OutboxRow.attempts + 1)
+                    .values(
+                        status="sending",
+                        lease_until=until,
+                        lease_token=token,
+                        attempts=OutboxRow.attempts + 1,
+                    )
                     .returning(
                         OutboxRow.id,
+                        OutboxRow.recipient,
+                        OutboxRow.kind,
                         OutboxRow.payload,
                         OutboxRow.dedup_key,
                         OutboxRow.attempts,
@@ -134,11 +176,38 @@ class SqlOutboxQueue:
         return sorted(
             (
                 ClaimedNotice(
-                    r.id, Notice.from_json(r.payload, r.dedup_key), r.attempts, r.created_at, until
+                    r.id,
+                    QueuedNotice(r.recipient, r.kind, dict(r.payload), r.dedup_key),
+                    r.attempts,
+                    r.created_at,
+                    until,
+                    token,
                 )
                 for r in won
             ),
             key=lambda c: c.id,
+        )
+
+    async def renew(self, token: str, until: datetime) -> set[int]:
+        """The heartbeat: push the lease of the rows still held under `token` on to `until`.
+        Returns their ids (a row missing was finished, or taken over after our lease ran out)."""
+        async with self._sessions() as s, s.begin():
+            held = await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.lease_token == token, OutboxRow.status == "sending")
+                .values(lease_until=until)
+                .returning(OutboxRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            return set(held.scalars().all())
+
+    @staticmethod
+    def _held(claim: ClaimedNotice) -> Any:
+        # The token, not `lease_until`: heartbeats move the expiry, the token stays.
+        return and_(
+            OutboxRow.id == claim.id,
+            OutboxRow.status == "sending",
+            OutboxRow.lease_token == claim.lease_token,
         )
 
     async def _finish(self, claim: ClaimedNotice, **values: Any) -> bool:
@@ -147,12 +216,8 @@ class SqlOutboxQueue:
         async with self._sessions() as s, s.begin():
             result = await s.execute(
                 update(OutboxRow)
-                .where(
-                    OutboxRow.id == claim.id,
-                    OutboxRow.status == "sending",
-                    OutboxRow.lease_until == claim.lease_until,
-                )
-                .values(lease_until=None, **values)
+                .where(self._held(claim))
+                .values(lease_until=None, lease_token=None, **values)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -166,12 +231,8 @@ class SqlOutboxQueue:
             for claim, values in outcomes:
                 result = await s.execute(
                     update(OutboxRow)
-                    .where(
-                        OutboxRow.id == claim.id,
-                        OutboxRow.status == "sending",
-                        OutboxRow.lease_until == claim.lease_until,
-                    )
-                    .values(lease_until=None, **values)
+                    .where(self._held(claim))
+                    .values(lease_until=None, lease_token=None, **values)
                 )
                 results.append(bool(result.rowcount))  # type: ignore[attr-defined]
         return results
@@ -287,6 +348,12 @@ class SqlOutboxQueue:
             stmt = stmt.where(OutboxRow.id.in_(list(ids)))
         async with self._sessions() as s, s.begin():
             result = await s.execute(
-                stmt.values(status="pending", attempts=0, next_attempt_at=now, lease_until=None)
+                stmt.values(
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    lease_until=None,
+                    lease_token=None,
+                )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]

@@ -215,6 +215,7 @@ class SqlRequestRepository:
                 actor_id=event.actor_id,
                 text=event.text,
                 photos={"media_ids": list(event.photos)},
+                facts=dict(event.facts) or None,
             )
         )
         await self.s.flush()
@@ -227,7 +228,14 @@ class SqlRequestRepository:
         )
         return [
             RequestEvent(
-                r.request_id, r.at, EventKind(r.kind), r.actor, r.text, _media(r.photos), r.actor_id
+                r.request_id,
+                r.at,
+                EventKind(r.kind),
+                r.actor,
+                r.text,
+                _media(r.photos),
+                r.actor_id,
+                dict(r.facts or {}),
             )
             for r in rows
         ]
@@ -320,6 +328,9 @@ def _complaint(r: ComplaintRow) -> Complaint:
         resolution=r.resolution,
         resolved_by=r.resolved_by,
         resolved_at=r.resolved_at,
+        reopened_at=r.reopened_at,
+        reopened_by=r.reopened_by,
+        reopen_note=r.reopen_note,
     )
 
 
@@ -367,6 +378,15 @@ class SqlComplaintRepository:
             update(ComplaintRow)
             .where(ComplaintRow.id == complaint_id, ComplaintRow.status == OPEN)
             .values(status=RESOLVED, resolution=resolution, resolved_by=by[:50], resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reopen(self, complaint_id: int, note: str, by: str, now: datetime) -> bool:
+        result = await self.s.execute(
+            update(ComplaintRow)
+            .where(ComplaintRow.id == complaint_id, ComplaintRow.status == RESOLVED)
+            .values(status=OPEN, reopen_note=note, reopened_by=by[:50], reopened_at=now)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.wechat_protocol import MessageCrypto, cdata_safe, new_nonce, parse_xml, signature
+from bot.wechat.protocol import MessageCrypto, cdata_safe, new_nonce, parse_xml, signature
 
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000)
 
@@ -75,6 +75,29 @@ def image_xml(
         created or int(time.time()),
         PicUrl=pic_url or f"http://mmbiz.qpic.cn/sandbox/{media_id}",
         MediaId=media_id,
+        MsgId=msg_id if msg_id is not None else next_msg_id(),
+    )
+
+
+def voice_xml(
+    account: str,
+    openid: str,
+    media_id: str,
+    recognition: str | None = None,
+    fmt: str = "amr",
+    msg_id: int | None = None,
+    created: int | None = None,
+) -> str:
+    """A voice message; `recognition` is WeChat's `Recognition` field (None: recognition is
+    off for the account, and the field is absent)."""
+    return message_xml(
+        account,
+        openid,
+        "voice",
+        created or int(time.time()),
+        MediaId=media_id,
+        Format=fmt,
+        Recognition=recognition,
         MsgId=msg_id if msg_id is not None else next_msg_id(),
     )
 

@@ -1,7 +1,10 @@
 """A stand-in for WeChat's API servers (api.weixin.qq.com), mounted at `/sandbox/cgi-bin/...`.
 
 Same paths, parameters, JSON shapes and error codes as the public documentation, for the calls
-the app makes: access token, 客服 send, template send, media get/upload, menu create/get. It
+the app makes: access token, 客服 send, template send, media get/upload, menu create/get, and
+speech-to-text (语音识别: `media/voice/addvoicetorecofortext` then `queryrecoresultfortext`, keyed
+by the app's `voice_id`; the words are the transcript the simulator stored with the voice, ready
+`stt_delay_s` after submission). It
 enforces what WeChat enforces, so the production code path meets the same refusals:
 
 - tokens expire (`token_ttl_s`, judged by the app's clock); a new token retires older ones after
@@ -21,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import secrets
-from collections import defaultdict
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +49,11 @@ MAX_UNANSWERED = 20
 OLD_TOKEN_GRACE = timedelta(minutes=5)
 MEDIA_TTL = timedelta(days=3)
 IMAGE_CAP = 10 * 1024 * 1024
+# The emulator keeps uploads in memory: a long-running sandbox (a demo server, the benchmark)
+# must not grow without end. WeChat keeps temporary media three days; we keep fewer.
+# (The burst benchmark raises both: SANDBOX_MEDIA_ITEMS, SANDBOX_MEDIA_MB.)
+MEDIA_MAX_ITEMS = int(os.environ.get("SANDBOX_MEDIA_ITEMS", "256"))
+MEDIA_MAX_BYTES = int(os.environ.get("SANDBOX_MEDIA_MB", "64")) * 1024 * 1024
 MEDIA_TYPES = {"image", "voice", "video", "thumb"}
 CUSTOM_TYPES = {
     "text",
@@ -81,6 +91,54 @@ class StoredMedia:
     filename: str
     kind: str
     created: datetime
+    # A voice's words as the simulator typed them: what speech recognition will "hear".
+    transcript: str = ""
+
+
+@dataclass
+class Recognition:
+    transcript: str
+    ready_at: float  # time.monotonic(): the app's clock may be frozen in tests
+
+
+class MediaStore:
+    """Uploaded media by id, bounded by count and by bytes: the least recently stored or
+    fetched goes first (a media id that is gone answers 40007, as an expired one does)."""
+
+    def __init__(self, max_items: int = MEDIA_MAX_ITEMS, max_bytes: int = MEDIA_MAX_BYTES) -> None:
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, StoredMedia] = OrderedDict()
+        self.bytes = 0
+        self.evicted = 0
+
+    def __contains__(self, media_id: object) -> bool:
+        return media_id in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self) -> list[StoredMedia]:
+        return list(self._items.values())
+
+    def get(self, media_id: str) -> StoredMedia | None:
+        media = self._items.get(media_id)
+        if media is not None:
+            self._items.move_to_end(media_id)
+        return media
+
+    def put(self, media_id: str, media: StoredMedia) -> None:
+        old = self._items.pop(media_id, None)
+        if old is not None:
+            self.bytes -= len(old.content)
+        self._items[media_id] = media
+        self.bytes += len(media.content)
+        while len(self._items) > 1 and (
+            len(self._items) > self.max_items or self.bytes > self.max_bytes
+        ):
+            _, dropped = self._items.popitem(last=False)
+            self.bytes -= len(dropped.content)
+            self.evicted += 1
 
 
 @dataclass
@@ -94,8 +152,11 @@ class Emulator:
     faults: Faults = field(default_factory=Faults)
     tokens: dict[str, datetime] = field(default_factory=dict)
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    media: dict[str, StoredMedia] = field(default_factory=dict)
+    media: MediaStore = field(default_factory=MediaStore)
     menu: dict[str, Any] | None = None
+    # voice_id -> what the speech-to-text API will answer, and when
+    recognitions: dict[str, Recognition] = field(default_factory=dict)
+    stt_delay_s: float = 0.0
     # Openids that followed the account before the sandbox started (the demo people): known to
     # WeChat, subscribed, but with no 48-hour window until they write.
     followers: set[str] = field(default_factory=set)
@@ -331,7 +392,7 @@ class Emulator:
 
     def store_media(self, media: StoredMedia) -> str:
         media_id = secrets.token_urlsafe(48)[:64]
-        self.media[media_id] = media
+        self.media.put(media_id, media)
         return media_id
 
     async def media_get(self, request: web.Request) -> web.StreamResponse:
@@ -365,6 +426,43 @@ class Emulator:
             return _err(46003, "menu no exist")
         return _json({"menu": self.menu})
 
+    def _voice_transcript(self, voice_id: str, content: bytes) -> str | None:
+        """The stored voice this submission is: by media id, else by its bytes."""
+        stored = self.media.get(voice_id)
+        if stored is None or stored.kind != "voice":
+            stored = next(
+                (m for m in self.media.values() if m.kind == "voice" and m.content == content),
+                None,
+            )
+        return stored.transcript if stored is not None else None
+
+    async def voice_add(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        voice_id = request.query.get("voice_id", "")
+        if not voice_id:
+            return _err(41005, "voice_id missing")
+        content = await request.read()
+        if not content:
+            return _err(41005, "media data missing")
+        transcript = self._voice_transcript(voice_id, content)
+        self.recognitions[voice_id] = Recognition(
+            transcript or "", time.monotonic() + self.stt_delay_s
+        )
+        return _json({"errcode": 0, "errmsg": "ok"})
+
+    async def voice_result(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request)
+        if refused is not None:
+            return refused
+        reco = self.recognitions.get(request.query.get("voice_id", ""))
+        if reco is None:
+            return _err(40007, "invalid voice_id")
+        if time.monotonic() < reco.ready_at:
+            return _json({"result": ""})
+        return _json({"result": reco.transcript})
+
     def setup(self, app: web.Application) -> None:
         r = app.router
         r.add_get("/sandbox/cgi-bin/token", self.token)
@@ -374,6 +472,8 @@ class Emulator:
         r.add_post("/sandbox/cgi-bin/media/upload", self.media_upload)
         r.add_post("/sandbox/cgi-bin/menu/create", self.menu_create)
         r.add_get("/sandbox/cgi-bin/menu/get", self.menu_get)
+        r.add_post("/sandbox/cgi-bin/media/voice/addvoicetorecofortext", self.voice_add)
+        r.add_post("/sandbox/cgi-bin/media/voice/queryrecoresultfortext", self.voice_result)
 
 
 def _unreachable(openid: str, user: UserState) -> web.StreamResponse | None:

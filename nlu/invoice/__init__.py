@@ -3,7 +3,7 @@
 The chat layer uses `InvoiceReaderPool` (async, warmed, never blocks the event loop) and maps
 `ImageRejected.reason` to a message (`MESSAGES_ZH` has defaults). Business checks (tax ID
 checksum, sums, dates, dedup) live in `domain`, fed from an `InvoiceReading` by a mapper at the
-edge (`bot.invoice_record.facts_from_reading`). Importing this package loads no image libraries.
+edge (`bot.workers.invoice_record.facts_from_reading`). Importing this package loads no image libraries.
 """
 
 from nlu.invoice.errors import MESSAGES_ZH, ImageRejected

@@ -166,13 +166,16 @@ class OcrEngine:
         h, w = image.shape[:2]
         tensor = self._normalise(image, max(MIN_REC_RATIO, w / max(h, 1)))[None]
         probs = self._rec.session(tensor)[0][0]
-        return np.log(np.clip(probs, 1e-12, 1.0))
+        logp: np.ndarray = np.log(np.clip(probs, 1e-12, 1.0))
+        return logp
 
     def encode(self, text: str) -> list[int] | None:
         """Class indices of `text` for CTC scoring, or None if a character is not in the model."""
         index = self._rec.postprocess_op.dict
         labels = [index.get(char) for char in text]
-        return None if any(label is None for label in labels) else labels  # type: ignore[misc]
+        if any(label is None for label in labels):
+            return None
+        return [int(label) for label in labels if label is not None]
 
     @staticmethod
     def _normalise(image: np.ndarray, max_ratio: float) -> np.ndarray:

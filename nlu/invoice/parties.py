@@ -118,12 +118,12 @@ def read_parties(lines: list[Line], total_anchor: Line | None) -> dict[str, tupl
             found = _name_above(id_label, lines)
             if found is not None:
                 names[party] = found
-    found: dict[str, tuple[str, float]] = {}
+    fields: dict[str, tuple[str, float]] = {}
     for party, (value, score) in names.items():
-        found[f"{party}_name"] = (value, score)
+        fields[f"{party}_name"] = (value, score)
     for party, (value, score) in ids.items():
-        found[f"{party}_tax_id"] = (value, score)
-    return found
+        fields[f"{party}_tax_id"] = (value, score)
+    return fields
 
 
 def _name_above(id_label: Line, lines: list[Line]) -> tuple[str, float] | None:

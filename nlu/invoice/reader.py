@@ -67,17 +67,7 @@ class InvoiceReader:
 
     def read_qr(self, data: bytes) -> InvoiceReading:
         """The fast path: only the QR code (tens of milliseconds)."""
-        started = time.perf_counter()
-        bgr = to_bgr(load_image(data, max_side=QR_DECODE_SIDE))
-        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        payload, hit = read_invoice_qr(gray)
-        reading = InvoiceReading(is_invoice=payload is not None, qr=payload)
-        if payload is not None:
-            _put_qr_fields(reading, payload)
-        if hit is not None:
-            reading.rotation = (-quarter_turns(hit) * 90) % 360
-        reading.timings["total"] = time.perf_counter() - started
-        return reading
+        return read_qr(data)
 
     def read(self, data: bytes) -> InvoiceReading:
         """Full reading: QR and OCR, every field with its source and confidence."""
@@ -235,6 +225,22 @@ def _looks_like_invoice(extraction: Extraction) -> bool:
         if name in found
     )
     return extraction.keyword_hits >= 4 and key_fields >= 1
+
+
+def read_qr(data: bytes) -> InvoiceReading:
+    """Only the QR code (tens of milliseconds), no models: what the QR lane runs
+    (`nlu.invoice.pool.QrLane`) and `InvoiceReader.read_qr`."""
+    started = time.perf_counter()
+    bgr = to_bgr(load_image(data, max_side=QR_DECODE_SIDE))
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    payload, hit = read_invoice_qr(gray)
+    reading = InvoiceReading(is_invoice=payload is not None, qr=payload)
+    if payload is not None:
+        _put_qr_fields(reading, payload)
+    if hit is not None:
+        reading.rotation = (-quarter_turns(hit) * 90) % 360
+    reading.timings["total"] = time.perf_counter() - started
+    return reading
 
 
 def _put_qr_fields(reading: InvoiceReading, payload: QrPayload) -> None:

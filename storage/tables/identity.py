@@ -1,4 +1,4 @@
-"""Firms, staff, client companies, contacts and invite codes."""
+"""Firms, staff, client companies, contacts, invite codes and failed binding attempts."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ class StaffRow(Base):
 
 class CompanyRow(Base):
     __tablename__ = "client_companies"
-    __table_args__ = (UniqueConstraint("firm_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("firm_id", "name"),
+        Index("ix_client_companies_firm_accountant", "firm_id", "accountant_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
     name: Mapped[str] = mapped_column(String(100))
@@ -44,12 +47,18 @@ class CompanyRow(Base):
 
 class ContactRow(Base):
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_openid", "openid"),)
+    __table_args__ = (
+        Index("ix_contacts_openid", "openid"),
+        Index("ix_contacts_company", "company_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("client_companies.id"))
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str] = mapped_column(String(32), default="")
     openid: Mapped[str | None] = mapped_column(String(64), default=None)
+    # When the bound person unfollowed the account (None: following, or never bound); WeChat
+    # cannot reach them then, so reminders go by SMS. Cleared when they follow again.
+    unfollowed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class InviteRow(Base):
@@ -63,3 +72,20 @@ class InviteRow(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     used_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The openid the target was bound to when the code was issued (the one it may replace).
+    replaces_openid: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class BindingFailureRow(Base):
+    """A well-formed binding code that bound nothing (the code itself is not kept). Counted per
+    openid and per firm over sliding windows, by every worker process alike."""
+
+    __tablename__ = "binding_failures"
+    __table_args__ = (
+        Index("ix_binding_failures_firm_at", "firm_id", "at"),
+        Index("ix_binding_failures_firm_openid_at", "firm_id", "openid", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    openid: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -32,7 +32,13 @@ class InvoiceUploadRow(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    lease_token: Mapped[str | None] = mapped_column(String(40), default=None)  # see OutboxRow
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The QR scout (bot.workers.invoice_scout): when it took the upload (a conditional UPDATE
+    # on NULL, so one scout per upload), and the SHA-256 of the bytes it downloaded and kept in
+    # the blob store, so the full read does not download the photo again.
+    scouted_at: Mapped[datetime | None] = mapped_column(default=None)
+    blob_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     invoice_id: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(32), default=None)
     detail: Mapped[str] = mapped_column(Text, default="")

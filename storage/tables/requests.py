@@ -28,6 +28,53 @@ class RequestRow(Base):
         Index("ix_requests_handler_status", "handler_id", "status"),
         Index("ix_requests_due", "due_at"),
         Index("ix_requests_firm_status", "firm_id", "status"),
+        # The panel: the board's finished work newest first, performance by period.
+        # Covers the board: its late counts and every open column's first page (the id too,
+        # which PostgreSQL's indexes do not carry on their own).
+        Index(
+            "ix_requests_firm_status_due",
+            "firm_id",
+            "status",
+            "due_at",
+            "urgency",
+            "created_at",
+            "id",
+        ),
+        Index("ix_requests_firm_updated", "firm_id", "updated_at"),
+        # The board's first page of each column, one status (and urgency) at a time, read
+        # in the column's order straight off the index, no further than the page; with the
+        # handler and the company, an accountant's board (their work, their clients') is
+        # counted and paged off these indexes too, never off the table.
+        Index(
+            "ix_requests_firm_status_urgency",
+            "firm_id",
+            "status",
+            "urgency",
+            "created_at",
+            "id",
+            "due_at",
+            "handler_id",
+            "company_id",
+        ),
+        Index(
+            "ix_requests_firm_status_updated",
+            "firm_id",
+            "status",
+            "updated_at",
+            "id",
+            "handler_id",
+            "company_id",
+        ),
+        Index("ix_requests_firm_claimed", "firm_id", "claimed_at", "handler_id", "created_at"),
+        # Covering for 绩效: the median time to complete and the clients served (0027).
+        Index(
+            "ix_requests_firm_completed",
+            "firm_id",
+            "completed_at",
+            "handler_id",
+            "created_at",
+            "company_id",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
@@ -63,11 +110,18 @@ class RequestEventRow(Base):
     actor_id: Mapped[int | None] = mapped_column(default=None)
     text: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[dict[str, Any]]
+    # What the event was about, for its wording (None: recorded with its wording in `text`).
+    facts: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class RatingRow(Base):
     __tablename__ = "ratings"
-    __table_args__ = (Index("ix_ratings_staff_created", "staff_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ratings_staff_created", "staff_id", "created_at"),
+        Index("ix_ratings_firm_created", "firm_id", "created_at", "staff_id", "attitude", "speed"),
+        # A client's lifecycle stage reads its own recent ratings.
+        Index("ix_ratings_company_created", "company_id", "created_at"),
+    )
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
     company_id: Mapped[int] = mapped_column(ForeignKey("client_companies.id"))
@@ -85,6 +139,8 @@ class ComplaintRow(Base):
         UniqueConstraint("firm_id", "number"),
         Index("ix_complaints_staff_created", "staff_id", "created_at"),
         Index("ix_complaints_request", "request_id"),
+        Index("ix_complaints_firm_created", "firm_id", "created_at"),
+        Index("ix_complaints_company_created", "company_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
@@ -102,3 +158,7 @@ class ComplaintRow(Base):
     resolved_by: Mapped[str] = mapped_column(String(50), default="")
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The last time an admin reopened the case after it was resolved, and why.
+    reopened_at: Mapped[datetime | None] = mapped_column(default=None)
+    reopened_by: Mapped[str] = mapped_column(String(50), default="")
+    reopen_note: Mapped[str] = mapped_column(Text, default="")

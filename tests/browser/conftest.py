@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING = "chromium not installed: run make browser-deps"
@@ -53,6 +54,27 @@ async def browser() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def watched_page(browser: Browser, width: int, height: int) -> AsyncIterator[Page]:
+    """A desktop page in Beijing time whose console is watched: any page error, console error or
+    warning (a CSP violation is one) fails the test when the page closes."""
+    context = await browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": height}
+    )
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type in ("error", "warning") else None,
+    )
+    try:
+        yield page
+    finally:
+        await context.close()
+    assert problems == [], f"errors or CSP violations in the console: {problems}"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -18,9 +18,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
-from bot.demo import load_demo
-from bot.invoice_wiring import READER, WORKER_POLICY
-from bot.invoice_worker import WorkerPolicy
+from bot.keys import READER, WORKER_POLICY
+from bot.sandbox.demo import load_demo
+from bot.workers.invoices import WorkerPolicy
 from nlu.invoice.intake import load_image
 from nlu.invoice.reading import FieldValue, InvoiceReading
 from tests.conftest import FIXTURES
@@ -84,20 +84,17 @@ async def sandbox(
         yield chat
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1100, "height": 800}
-    )
-    try:
-        yield context
-    finally:
-        await context.close()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def page(context: BrowserContext, sandbox: SandboxChat) -> AsyncIterator[Page]:
-    """A fresh page (its own chat logs) per test."""
+async def open_page(
+    browser: Browser, sandbox: SandboxChat, **context_args: Any
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A page in a context of its own: its own localStorage, so its own chat logs."""
+    options: dict[str, Any] = {
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "viewport": {"width": 1100, "height": 800},
+    }
+    options.update(context_args)
+    context = await browser.new_context(**options)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -105,10 +102,17 @@ async def page(context: BrowserContext, sandbox: SandboxChat) -> AsyncIterator[P
     # The page picks the first client itself once the people are loaded.
     await expect(page.locator(".who.on")).to_have_count(1, timeout=WAIT_MS)
     await expect(page.locator("#menu button").first).to_be_visible(timeout=WAIT_MS)
+    return context, page, errors
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser, sandbox: SandboxChat) -> AsyncIterator[Page]:
+    """A fresh page (its own chat logs) per test."""
+    context, page, errors = await open_page(browser, sandbox)
     try:
         yield page
     finally:
-        await page.close()
+        await context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
@@ -211,7 +215,7 @@ async def test_a_request_reaches_the_accountant_and_the_claim_comes_back_to_the_
     shown appears on switching to them, and a push to the person shown appears by itself."""
     await be(page, "o_demo_chen")
     await say(page, "我要办营业执照")
-    await expect(bot_rows(page).last).to_contain_text("请简单说一下具体要办什么", timeout=WAIT_MS)
+    await expect(bot_rows(page).last).to_contain_text("具体要办什么", timeout=WAIT_MS)
     await say(page, "公司地址变更")
     await expect(bot_rows(page).last.locator(".qr button")).to_have_text(
         ["普通", "加急"], timeout=WAIT_MS
@@ -262,3 +266,124 @@ async def test_a_reply_that_comes_back_after_switching_stays_with_the_sender(pag
 
     await be(page, "o_demo_liu")
     await expect(bot_rows(page).locator(".bubble")).to_contain_text(["刘先生您好！"])
+
+
+async def test_at_phone_width_the_side_panel_folds_away(
+    browser: Browser, sandbox: SandboxChat
+) -> None:
+    context, page, errors = await open_page(
+        browser, sandbox, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        await expect(page.locator("aside")).to_be_hidden()
+        await expect(page.locator("#text")).to_be_visible()
+        await page.click("#panel")
+        await expect(page.locator("aside")).to_be_visible()
+        await page.click('.who[data-openid="o_demo_wang"]')
+        await expect(page.locator("aside")).to_be_hidden()  # choosing someone folds it again
+        await expect(page.locator("#whoami")).to_contain_text("王会计")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+    finally:
+        await context.close()
+    assert errors == []
+
+
+async def test_suggestions_follow_the_chosen_role(page: Page) -> None:
+    await be(page, "o_demo_chen")
+    await expect(page.locator("#suggest button", has_text="我的单子呢")).to_have_count(1)
+    await be(page, "o_demo_wang")
+    await expect(page.locator("#suggest button", has_text="我的任务")).to_have_count(1)
+    await expect(page.locator("#suggest button", has_text="帮我办")).to_have_count(0)
+    await page.locator("#suggest button", has_text="我的任务").click()
+    await expect(bot_rows(page).last).to_contain_text("单", timeout=WAIT_MS)
+
+
+async def test_a_stranger_gets_a_binding_code_on_the_page_and_binds(page: Page) -> None:
+    await be(page, "o_sandbox_stranger")
+    await page.click("#get-code")
+    code = page.locator("#suggest button.code")
+    await expect(code).to_have_count(1, timeout=WAIT_MS)
+    await expect(code).to_have_text(re.compile(r"绑定 \d{6}"))
+    await code.click()
+    await expect(bot_rows(page).last).to_contain_text("绑定成功", timeout=WAIT_MS)
+
+
+async def test_the_conversation_survives_a_reload(page: Page) -> None:
+    await be(page, "o_demo_liu")
+    await say(page, "你好")
+    await expect(bot_rows(page)).to_have_count(1, timeout=WAIT_MS)
+    await page.reload()
+    await expect(page.locator(".who.on")).to_have_attribute("data-openid", "o_demo_liu")
+    await expect(page.locator("#log .row.me .bubble")).to_have_text(["你好"], timeout=WAIT_MS)
+    await expect(bot_rows(page).locator(".bubble")).to_contain_text(["刘先生您好！"])
+
+
+async def test_times_are_shown_in_beijing_time_wherever_the_page_is_opened(
+    browser: Browser, sandbox: SandboxChat
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    context, page, errors = await open_page(browser, sandbox, timezone_id="America/New_York")
+    try:
+        await be(page, "o_demo_zhou")
+        before = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+        await say(page, "你好")
+        tag = page.locator("#log .row.me .tag")
+        await expect(tag).to_have_count(1)
+        shown = await tag.inner_text()
+        allowed = {(before + timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}
+        assert shown[:5] in allowed, f"{shown!r} is not Beijing time ({sorted(allowed)})"
+    finally:
+        await context.close()
+    assert errors == []
+
+
+async def test_fault_switches_wait_under_the_developer_section(page: Page) -> None:
+    await expect(page.locator("[data-fault]").first).to_be_hidden()
+    await page.locator("#dev summary").click()
+    await expect(page.locator("[data-fault]").first).to_be_visible()
+
+
+async def test_at_phone_width_the_chat_reads_and_every_item_works(
+    browser: Browser, sandbox: SandboxChat
+) -> None:
+    """At 390 px: the role's suggestions, a stranger's binding code, readable bubbles (not one
+    character a line), and the developer section all work without sideways scrolling."""
+    context, page, errors = await open_page(
+        browser, sandbox, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        await page.click("#panel")
+        await page.click('.who[data-openid="o_demo_chen"]')
+        chip = page.locator("#suggest button", has_text="我的单子呢")
+        await expect(chip).to_be_visible()
+        await chip.click()
+        reply = bot_rows(page).last.locator(".bubble")
+        await expect(reply).to_be_visible(timeout=WAIT_MS)
+        box = await reply.bounding_box()
+        assert box is not None and box["width"] >= 180, f"a squeezed reply bubble: {box}"
+
+        await page.click("#panel")
+        await page.click('.who[data-openid="o_sandbox_stranger"]')
+        await expect(page.locator("aside")).to_be_hidden()
+        if not await page.locator("#get-code").is_visible():
+            await page.click("#panel")
+        await page.click("#get-code")
+        if await page.locator("aside").is_visible():
+            await page.click("#panel")
+        code = page.locator("#suggest button.code")
+        await expect(code).to_be_visible(timeout=WAIT_MS)
+        await code.click()
+        await expect(bot_rows(page).last).to_contain_text("绑定成功", timeout=WAIT_MS)
+
+        if not await page.locator("#dev summary").is_visible():
+            await page.click("#panel")
+        await page.locator("#dev summary").click()
+        await expect(page.locator("[data-fault]").first).to_be_visible()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+    finally:
+        await context.close()
+    assert errors == []

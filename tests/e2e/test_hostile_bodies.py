@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from bot.wechat_protocol import new_nonce, signature
+from bot.wechat.protocol import new_nonce, signature
 from domain.clock import FixedClock
 from storage.tables.messaging import InboundRow
 from tests.conftest import FIXTURES
@@ -40,7 +40,6 @@ PLAIN_CORPUS: dict[str, bytes] = {
     "not_xml": b"hello, this is not xml",
     "binary": bytes(range(256)),
     "truncated": f"<xml>{HEAD}<MsgType>text".encode(),
-    "control_char": f"<xml>{HEAD}<MsgType>text</MsgType><Content>a\x1db</Content><MsgId>1</MsgId></xml>".encode(),
     "xxe": XXE.encode(),
     "billion_laughs": LAUGHS.encode(),
     "missing_from": b"<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><MsgId>1</MsgId></xml>",
@@ -49,7 +48,7 @@ PLAIN_CORPUS: dict[str, bytes] = {
     "non_numeric_msgid": f"<xml>{HEAD}<MsgType>text</MsgType><Content>x</Content><MsgId>abc</MsgId></xml>".encode(),
     "event_without_event": f"<xml>{HEAD}<MsgType>event</MsgType></xml>".encode(),
     "bad_createtime": b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>yesterday</CreateTime><MsgType>text</MsgType><MsgId>1</MsgId></xml>",
-    "oversized": f"<xml>{HEAD}<MsgType>text</MsgType><Content>{'x' * 70_000}</Content><MsgId>1</MsgId></xml>".encode(),
+    "huge": f"<xml>{HEAD}<MsgType>text</MsgType><Content>{'x' * 300_000}</Content><MsgId>1</MsgId></xml>".encode(),
     "deep_nesting": ("<xml>" + "<a>" * 5000 + "</a>" * 5000 + "</xml>").encode(),
 }
 
@@ -76,7 +75,7 @@ async def post_raw(chat: Any, body: bytes, extra: dict[str, str] | None = None) 
         **(extra or {}),
     }
     if extra and extra.get("encrypt_type") == "aes" and "msg_signature" not in extra:
-        from bot.wechat_protocol import BadMessage, parse_xml
+        from bot.wechat.protocol import BadMessage, parse_xml
 
         try:
             enc = parse_xml(body).get("Encrypt", "")
@@ -95,6 +94,24 @@ async def test_plain_hostile_body_gets_success_and_changes_nothing(
     assert (status, text) == (200, "success")
     assert await inbound_rows(chat) == 0
     assert any("refused" in r.getMessage() for r in caplog.records)
+
+
+def _fresh_head() -> str:
+    return HEAD.replace("1700000000", str(int(time.time())))
+
+
+async def test_an_over_long_message_is_answered_kindly_and_not_handled(chat: Any) -> None:
+    body = f"<xml>{_fresh_head()}<MsgType>text</MsgType><Content>{'x' * 70_000}</Content><MsgId>7</MsgId></xml>"
+    status, text = await post_raw(chat, body.encode())
+    assert status == 200 and "消息太长" in text and "<ToUserName><![CDATA[o_evil]]>" in text
+    assert await inbound_rows(chat) == 0
+
+
+async def test_a_control_character_does_not_make_a_message_unreadable(chat: Any) -> None:
+    body = f"<xml>{_fresh_head()}<MsgType>text</MsgType><Content>a\x1db 你好</Content><MsgId>8</MsgId></xml>"
+    status, text = await post_raw(chat, body.encode())
+    assert status == 200 and "<Content>" in text  # answered like any message
+    assert await inbound_rows(chat) == 1
 
 
 ENCRYPTED_CORPUS: dict[str, bytes] = {
@@ -118,7 +135,7 @@ async def test_encrypted_hostile_body_gets_success_and_changes_nothing(
 
 
 async def test_encrypted_payload_that_is_not_xml_is_refused(chat: Any) -> None:
-    crypto = chat.app[__import__("bot.appkeys", fromlist=["CRYPTO"]).CRYPTO]
+    crypto = chat.app[__import__("bot.keys", fromlist=["CRYPTO"]).CRYPTO]
     enc_xml = crypto.encrypt("definitely <not xml", "n", "1")
     enc = enc_xml.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
     body = f"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>".encode()
@@ -137,7 +154,10 @@ async def test_published_vectors_are_accepted_by_the_running_app(
 
     v = VECTORS[name]
     settings = make_settings(sqlite_url, tmp_path).with_(
-        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"]
+        wechat_token=v["token"],
+        wechat_appid=v["appid"],
+        wechat_aes_key=v["encoding_aes_key"],
+        sandbox_real_appid=True,
     )
     clock = FixedClock(datetime.fromtimestamp(int(v["timestamp"]), UTC))
     async with running_chat(settings, nlu=KeywordNLU(), clock=clock) as chat:
@@ -160,7 +180,10 @@ async def test_published_vectors_are_accepted_by_the_running_app(
 async def test_url_verify_vector_through_the_app(sqlite_url: str, tmp_path: Path) -> None:
     v = VECTORS["url_verify"]
     settings = make_settings(sqlite_url, tmp_path).with_(
-        wechat_token=v["token"], wechat_appid=v["appid"], wechat_aes_key=v["encoding_aes_key"]
+        wechat_token=v["token"],
+        wechat_appid=v["appid"],
+        wechat_aes_key=v["encoding_aes_key"],
+        sandbox_real_appid=True,
     )
     async with running_chat(settings, nlu=KeywordNLU()) as chat:
         q = {k: v[k] for k in ("timestamp", "nonce", "echostr", "msg_signature")}

@@ -16,9 +16,10 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from bot.invoice_wiring import READER, WORKER, WORKER_POLICY
-from bot.invoice_worker import WorkerPolicy
+from bot.keys import READER, WORKER, WORKER_POLICY
 from bot.sandbox.emulator import StoredMedia
+from bot.workers.invoices import WorkerPolicy
+from domain.actors import Actor
 from domain.binding import create_invite
 from domain.identity import InviteKind
 from storage.tables.invoices import InvoiceRow, InvoiceUploadRow
@@ -55,7 +56,9 @@ async def bind(chat: SandboxChat, openid: str, company_name: str, person: str) -
             firm.id, company_name
         )
         contact = await uow.identities.add_contact(company.id, person)
-        invite = await create_invite(uow, firm.id, InviteKind.CONTACT, contact.id, now)
+        invite = await create_invite(
+            uow, Actor.system(firm.id), InviteKind.CONTACT, contact.id, now
+        )
         await uow.identities.use_invite(firm.id, invite.code, openid, now)
         await uow.identities.bind_openid(invite, openid)
         await uow.commit()
@@ -66,7 +69,7 @@ async def bind_staff(chat: SandboxChat, openid: str, name: str) -> None:
     async with SqlUnitOfWork(chat.sessions) as uow:
         firm = chat.pipeline.firm
         staff = await uow.identities.add_staff(firm.id, name)
-        invite = await create_invite(uow, firm.id, InviteKind.STAFF, staff.id, now)
+        invite = await create_invite(uow, Actor.system(firm.id), InviteKind.STAFF, staff.id, now)
         await uow.identities.use_invite(firm.id, invite.code, openid, now)
         await uow.identities.bind_openid(invite, openid)
         await uow.commit()

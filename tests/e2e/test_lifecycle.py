@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import run_dispatch_scan
+from bot.settings import dispatch_policy
+from bot.workers.jobs import run_dispatch_scan
 from domain.clock import FixedClock
 from storage.tables.messaging import OutboxRow
 from tests.support.harness import Chat, make_settings, running_chat
+from tests.support.notices import rendered
 from tests.support.stories import (
     CourierSayer,
     LifecycleNLU,
@@ -57,7 +59,7 @@ class World:
                     select(OutboxRow).where(OutboxRow.recipient == openid).order_by(OutboxRow.id)
                 )
             ).all()
-        return [dict(r.payload) for r in rows if kind is None or r.kind == kind]
+        return [rendered(r) for r in rows if kind is None or r.kind == kind]
 
 
 async def open_world(db_url: str, tmp_path: Path, staff: int = 2) -> AsyncIterator[World]:
@@ -93,7 +95,7 @@ async def test_whole_story_raise_race_progress_complete_rate(db_url: str, tmp_pa
         assert any("接手办理" in t and name in t for t in texts)
         assert any("已提交工商局" in t for t in texts)
         assert any("已办理完成" in t for t in texts)
-        rate_ask = (await w.told(w.client, "rate_request"))[0]
+        rate_ask = (await w.told(w.client, "request_completed"))[0]
         assert [f"rate_accountant:{number}:1", "差评(1分)"] in rate_ask["quick_replies"]
         assert "已提交工商局" in result.replies["check"]
         assert "服务态度5分、办理速度4分" in result.replies["thanks"]
@@ -127,14 +129,16 @@ async def test_unclaimed_request_is_pushed_again_then_escalated_and_assigned(wor
     assert "R1001" in reply and "10分钟" in reply  # urgent: CLAIM_TIMEOUT_URGENT
     staff = w.people.staff[0]
     settings, sessions = w.chat.settings, w.chat.sessions
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).acted == 0
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).acted == 0
     w.clock.advance(minutes=11)
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).repushed == 1
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).acted == 0  # idempotent
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).repushed == 1
+    assert (
+        await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))
+    ).acted == 0  # idempotent
     pushes = await w.told(staff, "request_raised")
     assert len(pushes) == 2 and "再次推送" in pushes[1]["text"]
     w.clock.advance(minutes=11)
-    report = await run_dispatch_scan(sessions, w.clock, settings)
+    report = await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))
     assert report.escalated == 1
     escalated = await w.told(w.admin, "escalated")
     assert len(escalated) == 1 and "R1001" in escalated[0]["text"]
@@ -148,7 +152,7 @@ async def test_unclaimed_request_is_pushed_again_then_escalated_and_assigned(wor
     assert any(name in n["text"] for n in await w.told(w.client, "task_claimed"))
     # The escalated request no longer counts down.
     w.clock.advance(minutes=30)
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).escalated == 0
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).escalated == 0
 
 
 def _staff_id(notice: dict[str, Any], name: str) -> str:
@@ -168,10 +172,10 @@ async def test_claim_without_progress_reminds_then_returns_to_pool(world: World)
     assert "抢单成功" in await w.say(first, "抢单 R1001")
     settings, sessions = w.chat.settings, w.chat.sessions
     w.clock.advance(minutes=settings.first_progress_timeout_min + 1)
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).reminded == 1
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).reminded == 1
     assert len(await w.told(first, "claim_reminder")) == 1
     w.clock.advance(minutes=settings.first_progress_timeout_min + 1)
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).released == 1
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).released == 1
     assert any("退回抢单池" in n["text"] for n in await w.told(w.admin, "task_released"))
     assert len(await w.told(second, "request_raised")) == 2
     assert "抢单成功" in await w.say(second, "抢单 R1001")
@@ -185,10 +189,10 @@ async def test_reminders_wait_for_working_hours(world: World) -> None:
     await w.say(w.client, "确认", menu_id="answer:yes")
     w.clock.advance(hours=9)  # 19:00 in Shanghai
     settings, sessions = w.chat.settings, w.chat.sessions
-    report = await run_dispatch_scan(sessions, w.clock, settings)
+    report = await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))
     assert report.acted == 0 and report.waiting == 1
     w.clock.advance(hours=14, minutes=30)  # Tuesday 09:30
-    assert (await run_dispatch_scan(sessions, w.clock, settings)).repushed == 1
+    assert (await run_dispatch_scan(sessions, w.clock, dispatch_policy(settings))).repushed == 1
 
 
 async def test_bad_input_gets_a_brief_answer_and_changes_nothing(world: World) -> None:
@@ -225,7 +229,7 @@ async def test_client_cancels_an_unclaimed_request(world: World) -> None:
     await w.say(w.client, "基本户开户")
     await w.say(w.client, "普通", menu_id="answer:normal")
     await w.say(w.client, "确认", menu_id="answer:yes")
-    assert "已为您撤销" in await w.say(w.client, "撤销 R1001")
+    assert "已撤销" in await w.say(w.client, "撤销 R1001")
     assert "取消" in await w.say(w.people.staff[0], "抢单 R1001")
     assert "没有在办" in await w.say(w.client, "查进度")
 

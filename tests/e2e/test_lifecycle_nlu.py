@@ -17,7 +17,7 @@ from tests.support.stories import request_story, seed_story_people
 
 @pytest.fixture(scope="session")
 def parser() -> Any:
-    from nlu.parser import build_parser
+    from nlu.backends import build_parser
 
     return build_parser("embedded", "")
 

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.appkeys import SERVICES
-from bot.jobs import run_dispatch_scan
-from bot.scheduler import DISPATCH_JOB, Jobs
+from bot.keys import SCHEDULER
+from bot.settings import dispatch_policy
+from bot.workers.jobs import run_dispatch_scan
+from bot.workers.scheduler import DISPATCH_JOB, Jobs
 from domain.clock import FixedClock
 from storage.tables.messaging import OutboxRow
 from tests.e2e.test_lifecycle import MONDAY_10
@@ -76,7 +77,7 @@ async def test_scheduler_starts_with_the_app_works_due_timers_and_stops(
     people = await seed_story_people(sqlite_url, settings.wechat_appid, clients=1, staff=1)
     clock = FixedClock(MONDAY_10)
     async with running_chat(settings, clock=clock, nlu=LifecycleNLU()) as chat:
-        jobs: Jobs = chat.app[SERVICES]["scheduler"]
+        jobs: Jobs = chat.app[SCHEDULER]
         assert jobs.running and jobs.scheduler.get_job(DISPATCH_JOB) is not None
         client = people.clients[0]
         await chat.say(client, "我想办个营业执照")
@@ -116,7 +117,9 @@ async def test_unclaimed_request_escalates_in_the_sandbox_with_the_clock_moved(
         assert "R1001" in (await chat.say(client, "确认", menu_id="answer:yes") or "")
         for _ in range(2):  # pushed again once, then escalated; no sleeping
             clock.advance(minutes=settings.claim_timeout_urgent_min + 1)
-            await run_dispatch_scan(chat.sessions, clock, settings, chat.sender.poke)
+            await run_dispatch_scan(
+                chat.sessions, clock, dispatch_policy(settings), chat.sender.poke
+            )
 
         async def escalated() -> list[dict[str, Any]]:
             return [i for i in await chat.outbox_json(admin) if "待指派" in str(i.get("text"))]

@@ -53,7 +53,7 @@ async def test_with_redis_url_the_token_is_shared_through_redis(
 
     import redis.asyncio as aioredis
 
-    from bot.outbound import TOKEN_PREFIX
+    from bot.keys import TOKEN_PREFIX
 
     prefix = f"yk_test_{uuid.uuid4().hex[:10]}:"
     settings = make_settings(sqlite_url, tmp_path, redis_url="redis://127.0.0.1:6379/0")

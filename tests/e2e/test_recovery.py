@@ -15,6 +15,7 @@ from handlers.turn import Turn
 from storage.tables.messaging import InboundRow, OutboxRow
 from tests.support.fake_nlu import KeywordNLU
 from tests.support.harness import make_settings, running_chat
+from tests.support.notices import rendered
 
 
 async def test_message_interrupted_by_a_crash_is_answered_after_restart(
@@ -42,7 +43,7 @@ async def test_message_interrupted_by_a_crash_is_answered_after_restart(
             notices = (await s.scalars(select(OutboxRow))).all()
         assert row.status == "late"
         assert [(n.recipient, n.kind) for n in notices] == [("o_crash", "late_reply")]
-        assert "绑定" in notices[0].payload["text"]
+        assert "绑定" in rendered(notices[0])["text"]
         # WeChat's retry of that message now gets `success`, and nothing runs again.
         assert await second.say("o_crash", "你好", msg_id=777001) is None
         async with second.sessions() as s:
@@ -53,15 +54,15 @@ async def test_the_scheduler_recovers_what_another_worker_left_behind(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     """A worker died; this one keeps running and picks the message up without a restart."""
-    from bot.appkeys import SERVICES
+    from bot.keys import SCHEDULER
     from bot.sandbox.courier import text_xml
-    from bot.scheduler import RECOVERY_JOB
-    from bot.wechat_protocol import dedup_key, parse_xml
+    from bot.wechat.protocol import dedup_key, parse_xml
+    from bot.workers.scheduler import RECOVERY_JOB
 
     clock = FixedClock(datetime.now(UTC))
     settings = make_settings(sqlite_url, tmp_path, scheduler=True, scheduler_interval_s=0.05)
     async with running_chat(settings, nlu=KeywordNLU(), clock=clock) as chat:
-        assert chat.app[SERVICES]["scheduler"].scheduler.get_job(RECOVERY_JOB) is not None
+        assert chat.app[SCHEDULER].scheduler.get_job(RECOVERY_JOB) is not None
         fields = parse_xml(text_xml(chat.courier.account, "o_orphan", "你好", msg_id=4040).encode())
         async with chat.sessions() as s:  # what the dead worker had accepted
             s.add(
@@ -84,3 +85,31 @@ async def test_the_scheduler_recovers_what_another_worker_left_behind(
                 break
             await asyncio.sleep(0.02)
         assert [(n.recipient, n.kind) for n in notices] == [("o_orphan", "late_reply")]
+
+
+async def test_a_restarted_instance_takes_back_its_own_messages_at_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Its own unanswered messages are its previous life's: no waiting for them to go stale.
+    Another instance's are left alone until they do (that instance may still be on them)."""
+    hang = Router("hang")
+
+    @hang.intent("greet")
+    async def never_finishes(turn: Turn) -> list[Reply]:
+        await asyncio.Event().wait()
+        return []
+
+    clock = FixedClock(datetime.now(UTC))
+    base = make_settings(db_url, tmp_path, reply_budget_s=0.2, shutdown_grace_s=0.05)
+    mine, theirs = base.with_(instance_id="web-1"), base.with_(instance_id="web-2")
+    async with running_chat(theirs, nlu=KeywordNLU(), clock=clock, routers=[hang]) as other:
+        assert await other.say("o_theirs", "你好", msg_id=880001) is None
+    async with running_chat(mine, nlu=KeywordNLU(), clock=clock, routers=[hang]) as first:
+        assert await first.say("o_mine", "你好", msg_id=880002) is None
+    clock.advance(seconds=5)  # a restart, seconds later
+    async with running_chat(mine, nlu=KeywordNLU(), clock=clock) as second:
+        async with second.sessions() as s:
+            rows = {r.openid: r.status for r in (await s.scalars(select(InboundRow))).all()}
+            notices = (await s.scalars(select(OutboxRow))).all()
+        assert rows == {"o_mine": "late", "o_theirs": "processing"}
+        assert [(n.recipient, n.kind) for n in notices] == [("o_mine", "late_reply")]

@@ -12,8 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.menu import click_keys, menu_json
+from bot.keys import WECHAT
 from bot.settings import Settings
+from bot.wechat.menu import click_keys, menu_json
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
@@ -24,6 +25,7 @@ from tests.support.outbound import SandboxChat, running_sandbox
 @pytest.fixture
 async def sandbox(sqlite_url: str, tmp_path: Path) -> AsyncIterator[SandboxChat]:
     router = Router("probe")
+    wechat: dict[str, Any] = {}  # the app's API client, once the app exists (handlers get none)
 
     @router.intent("check_progress")
     async def progress(turn: Turn) -> list[Reply]:
@@ -31,10 +33,11 @@ async def sandbox(sqlite_url: str, tmp_path: Path) -> AsyncIterator[SandboxChat]
 
     @router.message_type("image")
     async def photo(turn: Turn) -> list[Reply]:
-        media = await turn.ports.extra["wechat"].download_media(turn.message.media_id)
+        media = await wechat["client"].download_media(turn.message.media_id)
         return [Text(f"收到图片 {len(media.content)} 字节 {media.content_type}")]
 
     async with running_sandbox(make_settings(sqlite_url, tmp_path), routers=[router]) as chat:
+        wechat["client"] = chat.app[WECHAT]
         yield chat
 
 
@@ -94,7 +97,7 @@ async def test_fault_switch_makes_wechat_fail_until_cleared(sandbox: SandboxChat
     await sandbox.say("o_x", "你好")
     await api(sandbox, "POST", "/sandbox/api/faults", json={"mode": "500", "seconds": 30})
     await sandbox.sender.stop()
-    from bot.wechat_api import WeChatError
+    from bot.wechat import WeChatError
 
     with pytest.raises(WeChatError):
         await sandbox.client.send_text("o_x", "x")
@@ -107,7 +110,7 @@ async def test_late_answer_is_pushed_fast_even_with_a_slow_poll(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     """The pipeline pokes the sender when it queues a late answer: no waiting for the poll."""
-    from bot.outbox_sender import OutboxPolicy
+    from bot.outbox.sender import OutboxPolicy
 
     router = Router("slow")
 
@@ -130,7 +133,7 @@ async def test_late_answer_is_pushed_fast_even_with_a_slow_poll(
 async def test_menu_publish_command_posts_to_the_running_sandbox(
     sandbox: SandboxChat, tmp_path: Path
 ) -> None:
-    from bot.cli_menu import publish
+    from bot.cli.menu import publish
 
     sandbox.emulator.menu = None
     settings: Settings = sandbox.settings.with_(wechat_api_base=sandbox.base())
@@ -147,14 +150,17 @@ async def test_demo_staff_who_never_wrote_get_a_template_push(sandbox: SandboxCh
     """The demo people follow the account: outside a window they get template messages."""
     from datetime import UTC, datetime
 
-    from domain.notices import Notice
+    from storage.outbox import queue_notices
     from storage.uow import SqlUnitOfWork
+    from tests.support.notices import Worded
 
     async with SqlUnitOfWork(sandbox.sessions) as uow:
-        await uow.outbox.add(
-            Notice("o_demo_wang", "request_raised", "新业务 R1001：营业执照变更"), datetime.now(UTC)
-        )
-        await uow.outbox.add(Notice("o_never_seen", "request_raised", "x"), datetime.now(UTC))
+        now = datetime.now(UTC)
+        rows = [
+            Worded("o_demo_wang", "request_raised", "新业务 R1001：营业执照变更").row(now),
+            Worded("o_never_seen", "request_raised", "x").row(now),
+        ]
+        await queue_notices(uow.session, rows)
         await uow.commit()
     sandbox.sender.poke()
     await sandbox.wait_for(lambda: sandbox.emulator.outbox("o_demo_wang"))

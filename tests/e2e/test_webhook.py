@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.courier import Courier, text_xml
-from bot.wechat_protocol import signature
+from bot.wechat.protocol import signature
 from handlers.replies import Reply, Text
 from handlers.router import Router
 from handlers.turn import Turn
 from storage.tables.messaging import InboundRow, OutboxRow
 from tests.support.fake_nlu import KeywordNLU
 from tests.support.harness import make_settings, running_chat
+from tests.support.notices import rendered
 
 STRANGER = "o_stranger_1"
 
@@ -129,8 +130,15 @@ async def test_text_with_cdata_terminator_cannot_break_the_reply(chat: Any) -> N
         assert reply["Content"] == "你说：" + hostile
 
 
-async def test_body_over_64kb_is_refused_before_parsing(chat: Any) -> None:
+async def test_body_over_64kb_is_answered_too_long_and_not_handled(chat: Any) -> None:
     xml = text_xml(chat.courier.account, STRANGER, "字" * 30_000)
+    status, reply, _body = await chat.post_xml(xml)
+    assert status == 200 and reply is not None and "消息太长" in reply["Content"]
+    assert await count(chat, InboundRow) == 0
+
+
+async def test_body_far_over_the_limit_is_refused_before_parsing(chat: Any) -> None:
+    xml = text_xml(chat.courier.account, STRANGER, "字" * 120_000)
     status, reply, body = await chat.post_xml(xml)
     assert status == 200 and body == "success" and reply is None
     assert await count(chat, InboundRow) == 0
@@ -177,7 +185,7 @@ async def test_answer_slower_than_budget_goes_to_the_outbox(
         async with chat.sessions() as s:
             rows = (await s.scalars(select(OutboxRow))).all()
             inbound = (await s.scalars(select(InboundRow))).one()
-        assert [(r.recipient, r.kind, r.payload["text"]) for r in rows] == [
+        assert [(r.recipient, r.kind, rendered(r)["text"]) for r in rows] == [
             ("o_slow", "late_reply", "久等了，这是您的答复")
         ]
         assert inbound.status == "late"
@@ -240,3 +248,21 @@ async def test_a_conversation_can_move_between_workers_on_postgres(tmp_path: Pat
             assert "6位绑定码" in (await a.say("o_roamer", "绑定") or "")
             assert "6位数字" in (await b.say("o_roamer", "12ab") or "")  # B knows the flow
             assert "已取消" in (await a.say("o_roamer", "取消") or "")  # and A sees B's turn
+
+
+async def test_a_body_arriving_in_pieces_is_read_whole(chat: Any) -> None:
+    """A slow network splits the body across packets: it must still be read to the end."""
+    xml = text_xml(chat.courier.account, STRANGER, "你好，我想问下注册公司的事情" * 20)
+    signed = chat.courier.sign(xml, openid=STRANGER)
+    data = signed.body.encode()
+
+    async def trickle() -> Any:
+        for i in range(0, len(data), 97):
+            yield data[i : i + 97]
+            await asyncio.sleep(0.005)
+
+    url = f"{chat.url}?{urlencode(signed.query)}"
+    async with chat.session.post(url, data=trickle()) as resp:
+        body = await resp.text()
+    assert resp.status == 200 and chat.courier.open_reply(body) is not None
+    assert await count(chat, InboundRow) == 1

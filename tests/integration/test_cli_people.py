@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main
+from domain.identity import InviteKind
+from domain.invite_codes import shape_of
 
 
 @pytest.fixture
@@ -28,7 +31,8 @@ def run(env: Path, capsys: Any, *args: str) -> tuple[int, list[dict[str, Any]]]:
 
 def test_staff_client_and_invite_commands(env: Path, capsys: Any) -> None:
     code, [staff] = run(env, capsys, "staff", "add", "王会计", "--phone", "13800000002")
-    assert code == 0 and staff["name"] == "王会计" and len(staff["invite"]) == 6
+    assert code == 0 and staff["name"] == "王会计"
+    assert shape_of(staff["invite"]) is InviteKind.STAFF  # 8 unambiguous letters and digits
     code, [dup] = run(env, capsys, "staff", "add", "王会计")
     assert code == 1 and dup["error"] == "exists"
 
@@ -58,6 +62,15 @@ def test_staff_client_and_invite_commands(env: Path, capsys: Any) -> None:
 
     code, [inv] = run(env, capsys, "invite", "--contact", str(client["contact_id"]))
     assert code == 0 and inv["kind"] == "contact" and inv["invite"] != client["invite"]
+    assert shape_of(inv["invite"]) is InviteKind.CONTACT
+    code, [again] = run(env, capsys, "invite", "--staff", "王会计")
+    assert code == 0 and again["kind"] == "staff" and again["invite"] != staff["invite"]
+    assert shape_of(again["invite"]) is InviteKind.STAFF
+    # Staff codes live a day, contact codes three.
+    staff_ttl = datetime.fromisoformat(again["expires_at"]) - datetime.fromisoformat(
+        inv["expires_at"]
+    )
+    assert timedelta(hours=-49) < staff_ttl < timedelta(hours=-47)
     code, [missing] = run(env, capsys, "invite", "--contact", "9999")
     assert code == 1 and missing["error"] == "not_found"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from nlu.types import Entity, ParseResult
 
 KEYWORDS: list[tuple[str, str]] = [
@@ -19,7 +21,7 @@ class KeywordNLU:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    async def parse(self, text: str) -> ParseResult:
+    async def parse(self, text: str, today: date | None = None) -> ParseResult:
         self.calls.append(text)
         for word, intent in KEYWORDS:
             if word in text:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app, stop_background_work
-from bot.appkeys import PIPELINE, SESSIONS
+from bot.keys import PIPELINE, SESSIONS
 from bot.sandbox.courier import Courier, event_xml, image_xml, text_xml
 from bot.settings import Settings
 from domain.clock import FixedClock

@@ -11,14 +11,13 @@ from typing import Any
 
 import aiohttp
 
-from bot.outbound import POLICY, SENDER, TEMPLATES, WECHAT
-from bot.outbox_sender import OutboxPolicy, OutboxSender
-from bot.outbox_templates import StaticTemplateBook
+from bot.keys import EMULATOR, POLICY, SENDER, TEMPLATES, WECHAT
+from bot.outbox.sender import OutboxPolicy, OutboxSender
+from bot.outbox.templates import StaticTemplateBook
 from bot.sandbox.courier import Courier
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.web import EMULATOR
 from bot.settings import Settings
-from bot.wechat_api import WeChatClient
+from bot.wechat import WeChatClient
 from domain.clock import FixedClock
 from tests.support.fake_nlu import KeywordNLU
 from tests.support.harness import Chat, close_server, sandboxed_server

@@ -20,14 +20,15 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import aiohttp
 
 from bot.sandbox.courier import Courier, text_xml
+from domain.catalogue import SEED_REQUEST_TYPES as REQUEST_TYPES
 from domain.identity import InviteKind
-from domain.requests import REQUEST_TYPES
+from domain.service_catalogue import ensure_catalogue
 from nlu.types import Entity, ParseResult
 from storage.engine import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
@@ -87,7 +88,7 @@ class LifecycleNLU:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    async def parse(self, text: str) -> ParseResult:
+    async def parse(self, text: str, today: date | None = None) -> ParseResult:
         self.calls.append(text)
         ents: list[Entity] = []
         for name in REQUEST_TYPES:
@@ -153,11 +154,14 @@ async def seed_story_people(
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             ids = uow.identities
             firm = await ids.firm_by_appid(appid) or await ids.add_firm(firm_name, appid)
+            # Its catalogue, as the app gives every firm at start: it says what may be raised.
+            await ensure_catalogue(uow, firm.id)
 
             async def bind(kind: InviteKind, target: int, openid: str) -> None:
+                from domain.actors import Actor
                 from domain.binding import create_invite
 
-                invite = await create_invite(uow, firm.id, kind, target, now)
+                invite = await create_invite(uow, Actor.system(firm.id), kind, target, now)
                 await ids.use_invite(firm.id, invite.code, openid, now)
                 await ids.bind_openid(invite, openid)
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.users import UserState
-from bot.wechat_api import WeChatClient
+from bot.wechat import WeChatClient
 from domain.clock import FixedClock
 from storage.tokens import StoredToken, TokenStore
 

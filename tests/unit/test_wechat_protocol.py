@@ -3,12 +3,13 @@ refusals."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from wechatpy.crypto import PrpCrypto
 
-from bot.wechat_protocol import (
+from bot.wechat.protocol import (
     BadMessage,
     MessageCrypto,
     cdata_safe,
@@ -35,11 +36,27 @@ def test_plain_signature_vector() -> None:
 def test_aes_encrypt_with_fixed_random_matches_tencent_sample() -> None:
     v = VECTORS["aes_encrypt_fixed_random"]
     crypto = MessageCrypto("t", v["appid"], v["encoding_aes_key"])
-    prp: PrpCrypto = crypto._cryptos[0]
-    prp.get_random_string = lambda: v["random16"]  # type: ignore[method-assign]
+    crypto._cryptos[0].random16 = lambda: v["random16"].encode()
     out = crypto.encrypt(v["plaintext"], "nonce", "1")
     assert v["ciphertext_b64"] in out
     assert crypto.decrypt(v["ciphertext_b64"]) == v["plaintext"]
+
+
+@pytest.mark.parametrize(
+    "text", ["<xml><Content><![CDATA[你好]]></Content></xml>", "", "x" * 1000, "发" * 333]
+)
+def test_our_aes_and_wechatpys_read_each_other(text: str) -> None:
+    v = VECTORS["aes_encrypt_fixed_random"]
+    ours = MessageCrypto("t", v["appid"], v["encoding_aes_key"])
+    theirs = PrpCrypto(base64.b64decode(v["encoding_aes_key"] + "="))
+    theirs_out = theirs.encrypt(text, v["appid"])
+    assert ours.decrypt(theirs_out.decode()) == text
+    ours_out = ours._cryptos[0].encrypt(text, v["appid"])
+    assert theirs.decrypt(ours_out, v["appid"]) == text
+    # Same random bytes, same ciphertext.
+    theirs.get_random_string = lambda: "0123456789abcdef"  # type: ignore[method-assign]
+    ours._cryptos[0].random16 = lambda: b"0123456789abcdef"
+    assert ours._cryptos[0].encrypt(text, v["appid"]) == theirs.encrypt(text, v["appid"]).decode()
 
 
 def test_url_verify_vector_decrypts_echostr() -> None:

@@ -230,3 +230,39 @@ async def test_a_month_lists_its_invoices_and_counts_duplicates_sent_in_it(db: A
         assert await uow.invoices.count_uploads_since(yunfan, "o_chen", NOW) == 1
     assert [r.invoice.number for r in march] == ["33207675"]
     assert [r.invoice.number for r in february] == ["22223333"]
+
+
+async def test_photos_are_claimed_round_robin_by_company_so_a_big_batch_does_not_starve_others(
+    db: Any,
+) -> None:
+    sessions, ctx = db
+    async with SqlUnitOfWork(sessions) as uow:
+        third = await uow.identities.add_company(ctx["firm"].id, "温州东瓯制衣有限公司")
+        await uow.commit()
+    busy, quiet, late = ctx["yunfan"].id, ctx["other"].id, third.id
+
+    def upload(company_id: int, media_id: str, at: datetime) -> NewUpload:
+        return replace(new_upload(ctx, media_id, at), company_id=company_id)
+
+    async with SqlUnitOfWork(sessions) as uow:
+        # One client sends six photos first, then two others send one and two.
+        for i in range(6):
+            await uow.invoices.add_upload(upload(busy, f"busy{i}", NOW))
+        await uow.invoices.add_upload(upload(quiet, "quiet0", NOW + timedelta(seconds=5)))
+        await uow.invoices.add_upload(upload(late, "late0", NOW + timedelta(seconds=6)))
+        await uow.invoices.add_upload(upload(late, "late1", NOW + timedelta(seconds=7)))
+        await uow.commit()
+
+    async def claim(n: int) -> list[str]:
+        async with SqlUnitOfWork(sessions) as uow:
+            got = [
+                u.media_id
+                for u in await uow.invoices.claim_due(NOW + timedelta(minutes=1), n, LEASE)
+            ]
+            await uow.commit()
+            return got
+
+    # Each company's first photo, then each one's second, ...; oldest first within a round.
+    assert await claim(3) == ["busy0", "quiet0", "late0"]
+    assert await claim(3) == ["busy1", "late1", "busy2"]
+    assert await claim(10) == ["busy3", "busy4", "busy5"]

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.invoice_wiring import READER, WORKER, WORKER_POLICY
-from bot.invoice_worker import WorkerPolicy
+from bot.keys import READER, WORKER, WORKER_POLICY
 from bot.sandbox.emulator import StoredMedia
 from bot.settings import Settings
+from bot.workers.invoices import WorkerPolicy
+from domain.actors import Actor
 from domain.binding import create_invite
 from domain.clock import FixedClock
 from domain.identity import InviteKind
@@ -176,7 +177,9 @@ async def bind(chat: SandboxChat, openid: str, person: str) -> None:
             else await uow.identities.add_company(firm.id, "杭州云帆科技有限公司")
         )
         contact = await uow.identities.add_contact(company.id, person)
-        invite = await create_invite(uow, firm.id, InviteKind.CONTACT, contact.id, now)
+        invite = await create_invite(
+            uow, Actor.system(firm.id), InviteKind.CONTACT, contact.id, now
+        )
         await uow.identities.use_invite(firm.id, invite.code, openid, now)
         await uow.identities.bind_openid(invite, openid)
         await uow.commit()

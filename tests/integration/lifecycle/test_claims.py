@@ -13,10 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import dispatch, dispatch_timers, lifecycle
-from domain.dispatch import DispatchPolicy
+from domain.actors import actor_of
+from domain.dispatch_policy import DispatchPolicy
 from domain.errors import Conflict, DomainError
 from domain.identity import Firm, Identity
 from domain.requests import EventKind, Status, Urgency
+from handlers.error_texts import error_text
+from handlers.request_words import latest_note
 from storage.engine import create_engine, session_factory
 from storage.tables.messaging import OutboxRow
 from storage.uow import SqlUnitOfWork
@@ -46,7 +49,7 @@ class Db:
         client = await self.who(self.clients[0])
         async with self.uow() as uow:
             req = await lifecycle.raise_request(
-                uow, client, "营业执照", "新公司注册", urgency, ["m1"], at, POLICY
+                uow, actor_of(client), "营业执照", "新公司注册", urgency, ["m1"], at, POLICY
             )
             await uow.commit()
         return req.number
@@ -71,9 +74,9 @@ async def test_twenty_concurrent_claims_have_exactly_one_winner(db: Db) -> None:
     async def claim(ident: Identity) -> str:
         async with db.uow() as uow:
             try:
-                await dispatch.claim(uow, ident, number, MONDAY_10, POLICY)
+                await dispatch.claim(uow, actor_of(ident), number, MONDAY_10, POLICY)
             except Conflict as exc:
-                return exc.message_zh
+                return error_text(exc)
             await uow.commit()
             return "won"
 
@@ -119,19 +122,21 @@ async def test_scan_is_idempotent_across_two_workers(db: Db) -> None:
 
 async def test_progress_only_by_the_holder_and_completion_only_once(db: Db) -> None:
     number = await db.raise_one()
-    first, second = await db.who(db.staff[0]), await db.who(db.staff[1])
+    first, second = actor_of(await db.who(db.staff[0])), actor_of(await db.who(db.staff[1]))
     async with db.uow() as uow:
         await dispatch.claim(uow, first, number, MONDAY_10, POLICY)
         await uow.commit()
     async with db.uow() as uow:
-        with pytest.raises(DomainError, match="不是您的单"):
+        with pytest.raises(DomainError) as not_theirs:
             await lifecycle.add_progress(uow, second, number, "我来", [], MONDAY_10)
+        assert "不是您的单" in error_text(not_theirs.value)
         await lifecycle.add_progress(uow, first, number, "已提交", ["p1"], MONDAY_10)
         await lifecycle.complete(uow, first, number, "", MONDAY_10)
         await uow.commit()
     async with db.uow() as uow:
-        with pytest.raises(DomainError, match="已经办结"):
+        with pytest.raises(DomainError) as twice:
             await lifecycle.complete(uow, first, number, "", MONDAY_10)
+        assert "已经办结" in error_text(twice.value)
         req = await uow.requests.get(db.firm.id, number)
     assert req is not None and req.status is Status.COMPLETED
-    assert req.first_progress_at == MONDAY_10 and req.latest_progress == "已办结"
+    assert req.first_progress_at == MONDAY_10 and latest_note(req) == "已办结"

@@ -13,9 +13,10 @@ from datetime import date
 import aiohttp
 import pytest
 
+from bot.runtime.catalogue_vocabulary import seed_vocabulary
 from nlu import intents as names
+from nlu.embedded import EmbeddedParser
 from nlu.evaluation import parse_fn, run, summarise
-from nlu.parser import EmbeddedParser
 from nlu.rasa import RasaParser
 from nlu.training_data import HELD_OUT_FILE, load_files
 
@@ -51,14 +52,18 @@ def embedded() -> EmbeddedParser:
 
 @pytest.fixture
 async def rasa(embedded: EmbeddedParser) -> AsyncIterator[RasaParser]:
-    async with RasaParser(RASA_URL, _Refuse(), timeout=10.0, synonyms=embedded.synonyms) as parser:
+    # The firm's request types come from its catalogue (the app hands them over at start).
+    vocabulary = seed_vocabulary()
+    async with RasaParser(
+        RASA_URL, _Refuse(), timeout=10.0, synonyms=embedded.synonyms, vocabulary=vocabulary
+    ) as parser:
         yield parser
 
 
 class _Refuse:
     """These tests are about Rasa: falling back to embedded would hide a broken server."""
 
-    async def parse(self, text: str) -> object:
+    async def parse(self, text: str, today: date | None = None) -> object:
         raise AssertionError(f"Rasa did not answer for {text!r}")
 
 

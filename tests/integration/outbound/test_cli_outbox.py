@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.cli_outbox import retry, status
-from domain.notices import Notice
+from bot.cli.outbox import retry, status
 from storage.engine import create_engine, session_factory
 from storage.outbox import SqlOutboxQueue
 from storage.uow import SqlUnitOfWork
 from tests.support.harness import make_settings
+from tests.support.notices import late_reply
 
 
 async def test_status_lists_failures_and_retry_requeues_them(
@@ -22,7 +22,7 @@ async def test_status_lists_failures_and_retry_requeues_them(
     now = datetime.now(UTC)
     async with SqlUnitOfWork(sessions) as uow:
         for i in range(3):
-            await uow.outbox.add(Notice("o_x", "late_reply", f"m{i}"), now)
+            await uow.outbox.add(late_reply("o_x", f"m{i}"), now)
         await uow.commit()
     queue = SqlOutboxQueue(sessions)
     [a, b, _] = await queue.claim_due(now, 10, timedelta(minutes=1))

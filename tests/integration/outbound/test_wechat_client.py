@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.sandbox.emulator import StoredMedia
-from bot.wechat_api import WeChatError, WeChatUnavailable
+from bot.wechat import WeChatError, WeChatUnavailable
 from tests.support.wechat_double import MemoryTokenStore, WeChatDouble, wechat_double
 
 USER = "o_user_1"
@@ -201,7 +201,7 @@ async def test_media_download_refreshes_a_refused_token(wx: WeChatDouble) -> Non
 
 
 async def test_bad_credentials_are_reported(wx: WeChatDouble) -> None:
-    from bot.wechat_api import WeChatClient
+    from bot.wechat import WeChatClient
 
     bad = WeChatClient(wx.http, wx.base, "wx_wrong", "s", MemoryTokenStore(), wx.clock)
     with pytest.raises(WeChatError) as err:
@@ -214,7 +214,7 @@ async def test_bad_credentials_are_reported(wx: WeChatDouble) -> None:
 
 
 async def test_menu_create_is_validated(wx: WeChatDouble) -> None:
-    from bot.menu import menu_json
+    from bot.wechat.menu import menu_json
 
     client = wx.client()
     await client.create_menu(menu_json())
@@ -224,7 +224,7 @@ async def test_menu_create_is_validated(wx: WeChatDouble) -> None:
 
 
 async def test_unreachable_wechat_is_retryable(wx: WeChatDouble) -> None:
-    from bot.wechat_api import WeChatClient
+    from bot.wechat import WeChatClient
 
     client = WeChatClient(
         wx.http,

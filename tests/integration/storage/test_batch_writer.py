@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.conversation import Conversation
-from domain.notices import Notice
+from domain.notices import ChatReply, Notice, NoticeKind
 from storage.batch_writer import WriteSet, write_in_session
 from storage.engine import create_engine, session_factory
 from storage.tables.messaging import ConversationRow, InboundRow, OutboxRow
+from tests.support.notices import rendered
 
 NOW = datetime(2026, 11, 23, 4, 5, 6, 789012, tzinfo=UTC)
 
@@ -38,11 +39,13 @@ async def test_rows_round_trip_and_duplicates_leave_no_trace(db_url: str) -> Non
     sessions = session_factory(engine)
     try:
         conv = Conversation("wx1", "o1", "bind", {"code": "1"}, "code", NOW)
-        first = write_set("m:o1:1", conversation=conv, notices=[Notice("o1", "reply", "好的")])
+        first = write_set(
+            "m:o1:1", conversation=conv, notices=[Notice("o1", NoticeKind.REPLY, ChatReply("好的"))]
+        )
         async with sessions() as s:
             assert await write_in_session(s, [first], fresh=True) == {"m:o1:1"}
             await s.commit()
-        again = write_set("m:o1:1", notices=[Notice("o1", "reply", "不该出现")])
+        again = write_set("m:o1:1", notices=[Notice("o1", NoticeKind.REPLY, ChatReply("不该出现"))])
         other = write_set("m:o1:2")
         async with sessions() as s:
             assert await write_in_session(s, [again, other], fresh=True) == {"m:o1:2"}
@@ -54,7 +57,7 @@ async def test_rows_round_trip_and_duplicates_leave_no_trace(db_url: str) -> Non
         assert [r.dedup_key for r in rows] == ["m:o1:1", "m:o1:2"]
         assert rows[0].received_at == NOW and rows[0].answered_at == NOW
         assert rows[0].payload == first.payload and rows[0].reply_xml == "<xml/>"
-        assert [n.payload["text"] for n in notices] == ["好的"]
+        assert [rendered(n)["text"] for n in notices] == ["好的"]
         assert [(c.flow, c.slots) for c in convs] == [("bind", {"code": "1"})]
     finally:
         await engine.dispose()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.invoices import Invoice, InvoiceKind, dedup_key, find_duplicate, kind_of
+from handlers.invoice_texts import duplicate_text
 
 
 def test_dedup_key_uses_code_and_number() -> None:
@@ -61,7 +62,7 @@ def test_duplicate_found_by_key_tells_when_and_who() -> None:
     found = find_duplicate("012002100311:76293190", "c" * 64, existing)
     assert found is not None and not found.by_same_image
     assert found.original.uploaded_at == first
-    message = found.message_zh("张会计")
+    message = duplicate_text(found, "张会计")
     assert "张会计" in message and "2026-03-01 10:00" in message  # Beijing time
 
 

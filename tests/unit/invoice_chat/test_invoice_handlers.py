@@ -315,7 +315,7 @@ async def test_invoice_words_that_are_not_a_month_query_are_left_to_nlu(text: st
 class InvoiceWordsNLU:
     """Like the trained parser: anything about 发票 is `upload_invoice`, with a period."""
 
-    async def parse(self, text: str) -> ParseResult:
+    async def parse(self, text: str, today: date | None = None) -> ParseResult:
         if "发票" not in text:
             return ParseResult(text, "nlu_fallback", 0.2)
         ents = (Entity("period", "2024-02", 0, 3),) if "上个月" in text else ()
@@ -367,3 +367,17 @@ def test_a_result_without_amounts_asks_for_the_original_picture() -> None:
     assert "如有误请回复更正" not in text  # one request at a time
     complete = render_read(stored(1, "33207675"), 3)
     assert "原图" not in complete and "如有误请回复更正" in complete
+
+
+async def test_a_seller_name_typed_as_a_correction_reaches_staff_inert() -> None:
+    w = World()
+    chen = await w.client()
+    cid = chen.identity.company.id  # type: ignore[union-attr]
+    await keep(w, stored(cid, "11111111"))
+    link = '<a href="weixin://bizmsgmenu?msgmenuid=cancel">某某公司</a>'
+    (echo,) = await chen.say(f"更正 11111111 销售方 {link}")
+    wang = await w.staff()
+    (listing,) = await wang.say("发票 云帆 2024-03")
+    for text in (echo, listing):
+        assert "某某公司" in text
+        assert "<" not in text and ">" not in text and "weixin://" not in text

@@ -6,14 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.invoice_uploads import (
-    CorrectionInvalid,
-    day_start,
-    month_bounds,
-    parse_fen,
-    parse_period,
-    yuan,
-)
+from domain.invoice_uploads import CorrectionInvalid, day_start, month_bounds, yuan
+from handlers.invoice_values import parse_fen, parse_period
 
 # 2024-03-31 23:30 in Shanghai is still March there, though April 1st has not begun in UTC.
 LATE_MARCH = datetime(2024, 3, 31, 15, 30, tzinfo=UTC)

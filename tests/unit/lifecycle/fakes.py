@@ -190,6 +190,15 @@ class FakeComplaints:
         )
         return True
 
+    async def reopen(self, complaint_id: int, note: str, by: str, now: datetime) -> bool:
+        c = self.rows[complaint_id]
+        if c.status != RESOLVED:
+            return False
+        self.rows[complaint_id] = replace(
+            c, status=OPEN, reopen_note=note, reopened_by=by, reopened_at=now
+        )
+        return True
+
     async def count_for_staff(self, staff_id: int, since: datetime, until: datetime) -> int:
         return sum(
             1
@@ -213,6 +222,8 @@ class Office:
     uow: LifecycleUoW
     firm: Firm
     convs: dict[str, Conversation]
+    # The parser turns go through: the keyword NLU unless a test passes the real one.
+    nlu: Any = None
 
     async def who(self, openid: str) -> Identity:
         return await self.uow.identities.resolve(self.firm, openid)
@@ -228,14 +239,31 @@ class Office:
         now: datetime = NOW,
     ) -> str:
         """One turn through the real router; the replies' texts joined."""
+        replies = await self.replies(
+            openid, text, menu_id, msg_type=msg_type, media_id=media_id, now=now
+        )
+        return "\n".join(getattr(r, "text", "") for r in replies)
+
+    async def replies(
+        self,
+        openid: str,
+        text: str = "",
+        menu_id: str = "",
+        *,
+        msg_type: str = "text",
+        media_id: str = "",
+        now: datetime = NOW,
+    ) -> list[Any]:
+        """One turn through the real router; the reply values, as the edge gets them."""
         from handlers.app import build_root
 
         conv = self.convs.setdefault(openid, Conversation(self.firm.appid, openid))
         msg = Inbound(openid, msg_type, now, text=text, menu_id=menu_id, media_id=media_id)
-        turn = Turn(msg, await self.who(openid), conv, self.uow, Ports(nlu=LifecycleNLU()), now)
+        nlu = self.nlu or LifecycleNLU()
+        turn = Turn(msg, await self.who(openid), conv, self.uow, Ports(nlu=nlu), now)
         replies = await build_root().handle(turn)
         conv.updated_at = now
-        return "\n".join(getattr(r, "text", "") for r in replies)
+        return list(replies)
 
     def told(self, openid: str, kind: str | None = None) -> list[Any]:
         return [

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from types import SimpleNamespace
 
 import pytest
 
 from domain.complaints import normalise_case_number
-from domain.dispatch import DispatchPolicy, WorkingHours
-from domain.ratings import score_of
+from domain.dispatch_policy import DispatchPolicy, WorkingHours
 from domain.requests import (
     FINISHED,
     HELD,
-    STATUS_ZH,
     TRANSITIONS,
     UNCLAIMED,
     Status,
@@ -21,6 +18,8 @@ from domain.requests import (
     normalise_number,
     sources,
 )
+from handlers.rating_words import score_of
+from handlers.request_words import STATUS_ZH
 
 
 def test_only_unclaimed_requests_can_be_claimed() -> None:
@@ -104,23 +103,26 @@ def test_working_days_accept_lists_and_ranges() -> None:
 
 
 def test_policy_reads_settings_knobs_with_defaults() -> None:
-    knobs = SimpleNamespace(
+    from bot.settings import Settings, dispatch_policy
+
+    knobs = Settings().with_(
         claim_timeout_min=45,
         claim_timeout_urgent_min=5,
         first_progress_timeout_min=60,
         working_hours="08:00-20:00",
         working_days="1-6",
     )
-    policy = DispatchPolicy.from_settings(knobs)
+    policy = dispatch_policy(knobs)
     assert policy.claim_timeout(Urgency.NORMAL) == timedelta(minutes=45)
     assert policy.claim_timeout(Urgency.URGENT) == timedelta(minutes=5)
     assert policy.first_progress_timeout == timedelta(hours=1)
     assert 6 in policy.hours.days
-    assert DispatchPolicy.from_settings(None) == DispatchPolicy()
+    assert dispatch_policy(Settings()) == DispatchPolicy()
 
 
 async def test_a_move_outside_the_status_machine_is_a_bug() -> None:
-    from domain.requests import IllegalTransition, move
+    from domain.moves import move
+    from domain.requests import IllegalTransition
     from tests.unit.lifecycle.fakes import NOW, LifecycleUoW
 
     uow = LifecycleUoW()

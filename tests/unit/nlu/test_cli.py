@@ -105,3 +105,33 @@ def test_eval_against_an_unreachable_rasa_fails_loudly(
     )
     assert code == 2
     assert "not reachable" in capsys.readouterr().err
+
+
+def test_eval_text_summary_shows_targets_recall_and_confusions_but_no_utterance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test_file = tmp_path / "mini_blind.yml"
+    test_file.write_text(
+        'version: "3.1"\n'
+        "nlu:\n"
+        "- intent: check_progress\n"
+        "  examples: |\n"
+        "    - 我那个执照办到哪一步了\n"
+        "- intent: greet\n"
+        "  examples: |\n"
+        "    - 给会计打个五星\n"
+        "    - 你好\n",
+        encoding="utf-8",
+    )
+    saved = tmp_path / "out" / "report.json"
+    args = ["--env-file", "/nonexistent", "nlu", "eval", str(test_file), "--backend", "embedded"]
+    assert main([*args, "--text", "--errors", "--save", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy    0.6667  BELOW (target >= 0.95)" in out
+    assert "OOS caught  n/a" in out
+    assert "entity F1   n/a" in out
+    assert "recall      1/2 intents >= 0.85; below: greet" in out
+    assert "greet -> rate_accountant x1" in out
+    assert "五星" not in out and "执照" not in out  # a blind file's lines stay unseen
+    report = json.loads(saved.read_text(encoding="utf-8"))
+    assert report["errors"][0]["text"] == "给会计打个五星"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from nlu.embedded import EmbeddedParser
 from nlu.numerals import amount_to_fen, cn_to_int
-from nlu.parser import EmbeddedParser
 from nlu.periods import normalise_period
 from nlu.textnorm import normalise
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from nlu import intents as names
-from nlu.parser import EmbeddedParser
+from nlu.embedded import EmbeddedParser
 from nlu.rasa import RasaParser
 
 from .conftest import TODAY
@@ -50,30 +50,6 @@ def rasa_body(text: str) -> dict[str, Any]:
 
 TEXT = "帮我们星辰科技有限公司加急办个执照，上个月的3块5"
 Handler = Callable[[web.Request], Any]
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Handler], Any]]:
-    runners: list[web.AppRunner] = []
-
-    async def status(request: web.Request) -> web.Response:
-        return web.json_response({"model_file": "nlu.tar.gz"})
-
-    async def start(handler: Handler) -> str:
-        app = web.Application()
-        app.router.add_post("/model/parse", handler)
-        app.router.add_get("/status", status)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
 
 
 def free_port() -> int:

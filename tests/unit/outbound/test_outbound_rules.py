@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.menu import MENU, Button, click_keys, menu_json
-from bot.outbox_sender import OutboxPolicy, backoff
-from bot.outbox_templates import SANDBOX_TEMPLATES, StaticTemplateBook, Template, template_data
+from bot.outbox.render import Message
+from bot.outbox.sender import OutboxPolicy, backoff
+from bot.outbox.templates import SANDBOX_TEMPLATES, StaticTemplateBook, Template, template_data
 from bot.sandbox.faults import Faults
 from bot.sandbox.menu_rules import menu_problem
 from bot.sandbox.web import reply_view
-from domain.notices import Notice
+from bot.wechat.menu import MENU, Button, click_keys, menu_json
 
 
 def test_backoff_doubles_from_two_seconds_up_to_ten_minutes_with_jitter() -> None:
@@ -27,16 +27,14 @@ def test_backoff_doubles_from_two_seconds_up_to_ten_minutes_with_jitter() -> Non
 def test_template_data_defaults_and_notice_fields() -> None:
     t = Template("TM_1", "业务进度更新", remark="有问题随时问我")
     at = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)
-    data = template_data(
-        Notice("o", "progress_added", "已提交", template_fields={"keyword2": "X"}), t, at
-    )
+    data = template_data(Message("已提交", template_fields={"keyword2": "X"}), t, at)
     assert data == {
         "first": "已提交",
         "keyword1": "业务进度更新",
         "keyword2": "X",
         "remark": "有问题随时问我",
     }
-    long = template_data(Notice("o", "k", "字" * 500), t, at)
+    long = template_data(Message("字" * 500), t, at)
     assert len(long["first"]) == 180 and long["keyword2"] == "11-20 10:05"  # Shanghai time
 
 
@@ -57,9 +55,7 @@ def test_template_fields_map_notice_fields_onto_the_templates_own_keys() -> None
     )
     t = book.for_kind("request_raised")
     assert t is not None
-    notice = Notice(
-        "o", "request_raised", "新业务", template_fields={"number": "R1", "type": "变更"}
-    )
+    notice = Message("新业务", template_fields={"number": "R1", "type": "变更"})
     data = template_data(notice, t, datetime(2026, 11, 20, 2, 5, tzinfo=UTC))
     assert data == {
         "thing1": "变更",
@@ -143,7 +139,7 @@ def test_reply_view_reads_news_and_text() -> None:
 
 
 def test_error_classes() -> None:
-    from bot.wechat_api import WeChatError
+    from bot.wechat import WeChatError
 
     assert WeChatError(-1, "busy").retryable and WeChatError(45011, "quota").retryable
     assert WeChatError(45009, "daily quota").retryable  # the outbox tries again later

@@ -1,8 +1,0 @@
-"""The async WeChat API client: access tokens shared across processes, the error-code policy,
-customer-service (客服) and template messages, media, menus. aiohttp for HTTP; wechatpy is
-used elsewhere for crypto and XML, not here (its client is synchronous)."""
-
-from bot.wechat_api.client import Media, WeChatClient
-from bot.wechat_api.errors import WeChatError, WeChatUnavailable
-
-__all__ = ["Media", "WeChatClient", "WeChatError", "WeChatUnavailable"]

@@ -1,0 +1,1 @@
+"""Background work: polling loops, the invoice reader, the scheduler and its jobs."""

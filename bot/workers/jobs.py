@@ -1,0 +1,204 @@
+"""Scheduled jobs. Each one only scans the database for due work and acts through conditional
+UPDATEs, so it is idempotent: two workers, a retry or a restart never double-act. Jobs take the
+clock, so tests move time instead of sleeping and call them directly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import (
+    annual_report,
+    dispatch_timers,
+    fee_reminders,
+    filing_service,
+    payments,
+    refund_asks,
+    renewals,
+)
+from domain.clock import Clock
+from domain.dispatch_policy import DispatchPolicy
+from domain.dispatch_timers import ScanReport
+from domain.payments import PaymentPolicy, QueryReport
+from domain.ports import PayGateway
+from domain.reminder_rules import ReminderPolicy, ReminderScan
+from storage.inbound import SqlInboundLog
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+RETENTION_BATCH = 500
+# Bills issued per transaction, and passes per run (a contract behind by months gets one
+# period a pass; a run catches up a year of them).
+ISSUE_BATCH = 50
+ISSUE_PASSES = 12
+
+
+async def run_dispatch_scan(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: DispatchPolicy,
+    on_notices: Callable[[], None] | None = None,
+) -> ScanReport:
+    """Re-push, escalate, remind and release whatever is due (see `domain.dispatch_timers.scan`)."""
+    async with SqlUnitOfWork(sessions) as uow:
+        report = await dispatch_timers.scan(uow, clock.now(), policy)
+        await uow.commit()
+    if report.acted:
+        log.info("dispatch scan: %s", report)
+        if on_notices is not None:
+            on_notices()
+    return report
+
+
+async def run_inbound_retention(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    retention_days: int,
+    *,
+    batch: int = RETENTION_BATCH,
+    guard: asyncio.Lock | None = None,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> int:
+    """Clear the payload and stored reply of inbound messages older than `retention_days`
+    (the rows and dedup keys stay; see `SqlInboundLog.clear_old_payloads`). One short
+    transaction per `batch` rows, each under `guard` if given, so the conversation's writes
+    interleave and a stopping scheduler can wait for the one in flight. Returns rows cleared."""
+    if retention_days <= 0:
+        return 0
+    before = clock.now() - timedelta(days=retention_days)
+    cleared, after_id = 0, 0
+    while keep_going():
+        async with guard or contextlib.nullcontext(), sessions() as s, s.begin():
+            n, last = await SqlInboundLog(s).clear_old_payloads(before, after_id, batch)
+        cleared += n
+        if last is None:
+            break
+        after_id = last
+        await asyncio.sleep(0)
+    if cleared:
+        log.info(
+            "inbound retention: cleared %d messages older than %d days", cleared, retention_days
+        )
+    return cleared
+
+
+async def run_billing_issue(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: PaymentPolicy | None = None,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> int:
+    """Issue the bills of every contract period that has begun (see
+    `domain.payments.issue_due_bills`): short transactions of `ISSUE_BATCH` contracts, until a
+    pass issues nothing. Idempotent; returns the bills issued."""
+    issued = 0
+    for _ in range(ISSUE_PASSES):
+        if not keep_going():
+            break
+        async with SqlUnitOfWork(sessions) as uow:
+            report = await payments.issue_due_bills(uow, clock.now(), policy, ISSUE_BATCH)
+            await uow.commit()
+        issued += report.count
+        if not report.count and not report.ended:
+            break
+        await asyncio.sleep(0)
+    if issued:
+        log.info("billing: %d bills issued", issued)
+    return issued
+
+
+async def run_filing_cycle(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> int:
+    """Open this month's filing checklists (idempotent) and remind clients of their open items
+    (each item at most once a day: the claim is a conditional UPDATE, so two workers or a
+    restart never remind twice), and of the 工商年报 in its window (each step once a year per
+    company: the claim is a unique insert). One short transaction per firm; returns the
+    notices queued."""
+    async with SqlUnitOfWork(sessions) as uow:
+        firms = list(await uow.filing.firm_ids())
+    reminded = 0
+    for firm_id in firms:
+        if not keep_going():
+            break
+        async with SqlUnitOfWork(sessions) as uow:
+            now = clock.now()
+            await filing_service.open_month(uow, firm_id, now)
+            reminded += await filing_service.remind_open_items(uow, firm_id, now)
+            reminded += await filing_service.check_missing_invoices(uow, firm_id, now)
+            reminded += await annual_report.remind(uow, firm_id, now)
+            await uow.commit()
+    if reminded:
+        log.info("filing: %d reminders queued", reminded)
+    return reminded
+
+
+async def run_pay_queries(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    gateway: PayGateway,
+    policy: PaymentPolicy | None = None,
+    on_notices: Callable[[], None] | None = None,
+) -> QueryReport:
+    """The active query: ask WeChat Pay about attempts whose notification is late and refunds
+    still processing (see `domain.payments.check_due_orders`, `check_due_refunds`), so a lost
+    notification never leaves a paid bill unpaid; and send the refunds admins confirmed
+    (`domain.refund_asks.submit_waiting`). Exactly-once like the notifications."""
+    uow = SqlUnitOfWork(sessions)
+    now = clock.now()
+    # Refunds admins confirmed in the chat or the panel go to WeChat Pay first.
+    sent = await refund_asks.submit_waiting(uow, gateway, now)
+    report = await payments.check_due_orders(uow, gateway, now, policy)
+    refunds = await payments.check_due_refunds(uow, gateway, now, policy)
+    if sent:
+        log.info("pay query: %d refunds sent to WeChat Pay", sent)
+    if report.checked or refunds:
+        log.info(
+            "pay query: %d asked, %d paid, %d closed, %d waiting, %d failed; %d refunds settled",
+            report.checked,
+            report.paid,
+            report.closed,
+            report.waiting,
+            report.failed,
+            refunds,
+        )
+    if (report.paid or refunds or sent) and on_notices is not None:
+        on_notices()
+    return report
+
+
+async def run_fee_reminders(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: ReminderPolicy | None = None,
+    pay_url_base: str = "",
+    on_notices: Callable[[], None] | None = None,
+) -> ReminderScan:
+    """催费 by the schedule (see `domain.fee_reminders.remind_due`), then renewals of contracts
+    coming to their end (`domain.renewals.remind_renewals`): idempotent per bill and day, so
+    two workers or a restart never remind twice. Returns the 催费 scan."""
+    scan = await fee_reminders.remind_due(
+        SqlUnitOfWork(sessions), clock.now(), policy, pay_url_base
+    )
+    renewals_scan = await renewals.remind_renewals(
+        SqlUnitOfWork(sessions), clock.now(), pay_url_base=pay_url_base
+    )
+    if scan.sent:
+        log.info("催费: %d reminders sent (%d bills looked at)", scan.sent, scan.looked_at)
+    if renewals_scan.billed or renewals_scan.reminded:
+        log.info(
+            "renewals: %d bills raised, %d reminders sent",
+            len(renewals_scan.billed),
+            renewals_scan.reminded,
+        )
+    if (scan.sent or renewals_scan.reminded) and on_notices is not None:
+        on_notices()
+    return scan

@@ -1,0 +1,110 @@
+"""Robust input: what the parser folds before it reads a message, always keeping its length."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu import intents as names
+from nlu.embedded import EmbeddedParser
+from nlu.textnorm import SLIPS, fix_slips, has_content, normalise, read_emoji, to_simplified
+
+from .conftest import TODAY
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("請問我們公司這個月的帳做完了沒有", "请问我们公司这个月的账做完了没有"),
+        ("營業執照辦到哪裡了", "营业执照办到哪里了"),
+        ("發票開好了嗎", "发票开好了吗"),
+        ("頭髮", "头发"),
+        ("甚麼時候", "什么时候"),
+        ("唔係呢間公司", "不是呢间公司"),
+        ("冇收到", "没收到"),
+    ],
+)
+def test_traditional_and_cantonese_become_simplified(raw: str, clean: str) -> None:
+    assert to_simplified(raw) == clean
+    assert len(normalise(raw)) == len(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("我的发漂开了吗", "我的发票开了吗"),
+        ("发飘拍给你", "发票拍给你"),
+        ("这个月抱税了没", "这个月报税了没"),
+        ("报水截止是哪天", "报税截止是哪天"),
+        ("找一下我的快计", "找一下我的会计"),
+        ("营业制造办好了吗", "营业执照办好了吗"),
+        ("执招进渡怎么样", "执照进度怎么样"),
+        ("公基金开户", "公积金开户"),
+        ("增值睡交了没", "增值税交了没"),
+        ("专漂额度用玩了", "专票额度用完了"),
+        ("这个月利闰多少", "这个月利润多少"),
+        ("我要投述", "我要投诉"),
+        ("法人变跟要多久", "法人变更要多久"),
+        ("还有欠废吗", "还有欠费吗"),
+        ("公司住销", "公司注销"),
+    ],
+)
+def test_voice_input_homophone_slips_are_fixed(raw: str, clean: str) -> None:
+    assert fix_slips(raw) == clean
+    assert normalise(raw) == clean
+
+
+def test_every_slip_keeps_the_length_and_real_words_are_untouched() -> None:
+    assert all(len(wrong) == len(right) for wrong, right in SLIPS.items())
+    for text in (
+        "我会记住的",
+        "快记下来",
+        "制造业公司注册",
+        "漂亮",
+        "睡觉去了",
+        "水费单",
+        "地址和名称都改",
+        "报消息给我",
+        "跟着变",
+        "废纸交给我",
+    ):
+        assert normalise(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("你哋搞掂未", "你们搞定未"),
+        ("點樣俾錢", "怎样给钱"),
+        ("幾耐先有結果", "多久先有结果"),
+        ("年費幾多錢", "年费多少钱"),
+        ("做咩咁耐", "做啥很久"),
+    ],
+)
+def test_cantonese_words_a_hong_kong_client_types_fold_to_mandarin(raw: str, clean: str) -> None:
+    assert normalise(raw) == clean
+    assert len(normalise(raw)) == len(raw)
+
+
+def test_full_width_and_case_fold_as_before() -> None:
+    assert normalise("ＯＫ，Ｒ２０３１") == "ok,r2031"
+
+
+def test_meaningful_emoji_inside_words_become_words_others_spaces() -> None:
+    assert read_emoji("会计太给力了👍") == "会计太给力了赞"
+    assert read_emoji("还没办好😡") == "还没办好气"
+    assert read_emoji("好的🎉") == "好的 "
+    assert len(normalise("谢谢👍🏻")) == len("谢谢👍🏻")
+
+
+def test_emoji_alone_still_has_nothing_to_understand() -> None:
+    for text in ("👍", "😡😡", "👌"):
+        assert normalise(text) == text
+        assert not has_content(normalise(text))
+
+
+def test_offsets_survive_folding(parser: EmbeddedParser) -> None:
+    text = "幫我辦個營業制造，加急"
+    result = parser.parse_sync(text, TODAY)
+    assert result.intent == names.RAISE_REQUEST
+    (kind,) = [e for e in result.entities if e.entity == names.REQUEST_TYPE]
+    assert kind.value == "营业执照" and text[kind.start : kind.end] == "營業制造"
