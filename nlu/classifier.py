@@ -26,6 +26,7 @@ import jieba
 import numpy as np
 
 from nlu.english import gloss
+from nlu.pinyin import read_pinyin
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class FeatureExtractor:
         return tuple(self._tokenizer.lcut(block, HMM=False))
 
     def __call__(self, text: str) -> list[str]:
-        text = _PUNCT.sub(" ", _DIGITS.sub("0", gloss(text)))
+        text = _PUNCT.sub(" ", _DIGITS.sub("0", gloss(read_pinyin(text))))
         text = _SPACES.sub(" ", text).strip()
         features: list[str] = []
         padded = f"^{text}$"

@@ -15,6 +15,13 @@ from pathlib import Path
 from nlu import intents as names
 from nlu.classifier import C, IntentClassifier, TrainingChild
 from nlu.entities import MAX_CHARS, EntityExtractor
+from nlu.greeting import (
+    MIN_REST_CONFIDENCE,
+    NOT_A_REQUEST,
+    is_address,
+    is_introduction,
+    split_greeting,
+)
 from nlu.model_cache import ModelCache, model_key
 from nlu.periods import today_shanghai
 from nlu.readings import close_readings
@@ -223,6 +230,11 @@ class EmbeddedParser:
         entities = self._extractor.extract(clipped, today or today_shanghai(), self.vocabulary)
         masked = self._short_names.mask(_mask(clean, entities, self._stand_in_for), self._unseen)
         ranking = self._classifier.rank(masked)
+        rest = split_greeting(masked)
+        if rest is not None and is_introduction(rest):
+            ranking = [(names.GREET, 1.0)]  # a rule, not a guess (nlu.greeting)
+        elif ranking and ranking[0][0] == names.GREET and rest is not None and not is_address(rest):
+            ranking = self._request_after_greeting(rest) or ranking
         if not ranking:
             return ParseResult(
                 text, names.NLU_FALLBACK, 0.0, entities, ((names.NLU_FALLBACK, 0.0),)
@@ -238,6 +250,14 @@ class EmbeddedParser:
             tuple(ranking[:RANKING_SIZE]),
             close_readings(ranking),
         )
+
+    def _request_after_greeting(self, rest: str) -> list[tuple[str, float]] | None:
+        """The ranking of what follows a leading greeting, when that is confidently something
+        other than a greeting (nlu.greeting)."""
+        ranking = self._classifier.rank(rest)
+        if not ranking or ranking[0][0] in NOT_A_REQUEST or ranking[0][1] < MIN_REST_CONFIDENCE:
+            return None
+        return ranking
 
     async def parse(self, text: str, today: date | None = None) -> ParseResult:
         # Under a millisecond: cheaper inline than a hop to a thread. People say the same few

@@ -192,6 +192,16 @@ PHRASES: dict[str, str] = {
     "good afternoon": "下午好",
     "good evening": "晚上好",
     "anyone there": "有人吗",
+    "anyone here": "有人吗",
+    "anyone around": "有人吗",
+    "anybody around": "有人吗",
+    "someone there": "有人吗",
+    "anybody here": "有人吗",
+    "hi there": "你好",
+    "hello there": "你好",
+    "not what i meant": "不是这个意思",
+    "not what i mean": "不是这个意思",
+    "that's not it": "不是这个",
     "anybody there": "有人吗",
     "are you there": "在吗",
     # staff
@@ -662,6 +672,11 @@ _WORD_RE = re.compile(r"[a-z][a-z'&]*")
 _LATIN = re.compile(r"[a-z]")
 
 
+def _unknown_dropped(match: re.Match[str]) -> str:
+    word = match.group()
+    return word if len(word) <= 1 else " "
+
+
 def _stem(word: str) -> str | None:
     """The gloss of a word or of its plain form (invoices, uploading, chased, replied)."""
     if word in WORDS:
@@ -699,4 +714,12 @@ def gloss(text: str) -> str:
     if not _LATIN.search(text):
         return text
     text = _PHRASE_RE.sub(lambda m: f" {PHRASES[m.group()]} ", text)
-    return _WORD_RE.sub(_word, text)
+    words = _WORD_RE.findall(text)
+    known = sum(_stem(word) is not None for word in words)
+    glossed = _WORD_RE.sub(_word, text)
+    # In a message mostly understood, the English words left are filler ("for our new", "as of
+    # end of"); their letters would pull it to out_of_scope, where the training data's English
+    # chit-chat is. A message mostly not understood ("what's the weather like") keeps them.
+    if known and known * 2 > len(words):
+        return _WORD_RE.sub(_unknown_dropped, glossed)
+    return glossed

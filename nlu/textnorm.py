@@ -42,6 +42,16 @@ _FOLDS = {
     "哋": "们",
     "咩": "啥",
     "俾": "给",
+    "嗰": "那",
+    "𠮶": "那",  # what OpenCC's t2s makes of 嗰
+    # Shanghainese (Wu) typed in characters: 侬 "you", 勿 "not" (Mandarin's formal 请勿 reads
+    # the same with 不)
+    "侬": "你",
+    "勿": "不",
+    # Minnan (Hokkien) typed in characters: 恁 "you (pl.)", 毋 "not", 歹 "bad"
+    "恁": "你",
+    "毋": "不",
+    "歹": "差",
 }
 _FOLD_TABLE = {ord(k): v for k, v in _FOLDS.items()}
 # Phrases OpenCC leaves as they are (after it: 點樣 is 点样 here): Taiwan's 甚麼, Cantonese
@@ -61,8 +71,58 @@ _PHRASES = {
     "边个": "哪个",
     "而家": "现在",
     "乜嘢": "什么",
+    # Cantonese "X唔X" questions and 唔 before a verb (blind set H: 你哋识唔识搞, 唔搞住啦)
+    "识唔识": "会不会",
+    "要唔要": "要不要",
+    "得唔得": "行不行",
+    "使唔使": "用不用",
+    "系唔系": "是不是",
+    "好唔好": "好不好",
+    "有没得": "有没有",
+    "唔识": "不会",
+    "唔搞": "不搞",
+    "唔做": "不做",
+    "唔办": "不办",
+    "唔得": "不行",
+    "唔知": "不知",
+    "唔明": "不懂",
+    "唔想": "不想",
+    "唔用": "不用",
+    "唔注": "不注",
+    # Shanghainese: 阿拉 "we", 哪能 "how", 迭只/迭个 "this", 拨侬 "to you", 辰光 "time", 晓得 "know"
+    "阿拉": "我们",
+    "哪能": "怎么",
+    "迭只": "这个",
+    "迭个": "这个",
+    "拨你": "给你",
+    "辰光": "时间",
+    "晓得": "知道",
+    "老早": "很早",
+    # Minnan: 偌济 "how much", 几工 "how many days", 彼 "that", 免 "no need", 甲我 "to me"
+    "偌济": "多少",
+    "几工": "几天",
+    "彼张": "那张",
+    "彼个": "那个",
+    "彼间": "那间",
+    "免啦": "不了",
+    "免用": "不用",
+    "甲我": "跟我",
+    "好未": "好没",
+    # Wuhan: 搞么斯 "what are you doing" (not 么样 "how": it would break 怎么样)
+    "搞么斯": "搞什么",
+    "么斯": "什么",
+    # 边 "which", 倾 "chat"
+    "边一步": "哪一步",
+    "边度": "哪里",
+    "边间": "哪间",
+    "边位": "哪位",
+    "倾两句": "聊两句",
+    "倾下": "聊下",
+    "倾偈": "聊天",
 }
 _PHRASE_RE = re.compile("|".join(map(re.escape, _PHRASES)))
+# Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 征伐, 步伐).
+_WU_QUESTION = re.compile(r"(?<=[\u4e00-\u9fff])(?<![征讨步杀采砍北攻])伐(?=[\s,.!?~，。！？～]|$)")
 
 # Wrong -> right, same length. Slips that voice input (pinyin with tones lost) or pinyin typing
 # produce for the words of this trade. A slip is listed only when the wrong form means nothing
@@ -193,7 +253,8 @@ def to_simplified(text: str) -> str:
     converted = _T2S.convert(text)
     if len(converted) != len(text):
         converted = "".join(c if len(c := _T2S.convert(ch)) == 1 else ch for ch in text)
-    return _PHRASE_RE.sub(lambda m: _PHRASES[m.group()], converted.translate(_FOLD_TABLE))
+    folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group()], converted.translate(_FOLD_TABLE))
+    return _WU_QUESTION.sub("吗", folded)
 
 
 def fix_slips(text: str) -> str:

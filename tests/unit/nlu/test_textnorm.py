@@ -78,11 +78,35 @@ def test_every_slip_keeps_the_length_and_real_words_are_untouched() -> None:
         ("幾耐先有結果", "多久先有结果"),
         ("年費幾多錢", "年费多少钱"),
         ("做咩咁耐", "做啥很久"),
+        ("你哋识唔识搞", "你们会不会搞"),
+        ("唔办住 取消先", "不办住 取消先"),
+        ("行到边一步", "行到哪一步"),
+        ("同嗰个会计倾两句", "同那个会计聊两句"),
     ],
 )
 def test_cantonese_words_a_hong_kong_client_types_fold_to_mandarin(raw: str, clean: str) -> None:
     assert normalise(raw) == clean
     assert len(normalise(raw)) == len(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("发票拿到伐,阿拉等了一礼拜", "发票拿到吗,我们等了一礼拜"),
+        ("执照哪能了", "执照怎么了"),
+        ("勿是迭只", "不是这个"),
+        ("侬好", "你好"),
+        ("好伐", "好吗"),
+    ],
+)
+def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
+    assert normalise(raw) == clean
+
+
+def test_wu_question_particle_only_at_the_end_of_a_clause() -> None:
+    assert normalise("伐木公司注册") == "伐木公司注册"
+    assert normalise("征伐") == "征伐"
+    assert normalise("跟上步伐") == "跟上步伐"
 
 
 def test_full_width_and_case_fold_as_before() -> None:
