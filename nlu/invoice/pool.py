@@ -12,6 +12,7 @@ behind full reads queued in the pool.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import sys
@@ -21,17 +22,33 @@ from concurrent.futures.process import BrokenProcessPool
 
 from nlu.invoice.reading import InvoiceReading
 
+log = logging.getLogger(__name__)
+
 _reader = None  # the worker's InvoiceReader, set by the initializer
 # Reading processes run this much nicer than the process that starts them (see _init_worker).
 DEFAULT_NICENESS = 10
-# The QR lane sits between the two: behind the webhook (nice 0), well ahead of OCR (nice 10:
-# the kernel then gives it about three times an OCR process's share of a busy core), so a QR
-# code is decoded within a second however many full reads are queued.
+# The QR lane sits between the two: behind the webhook (nice 0), ahead of OCR (nice 10 and
+# SCHED_IDLE where the kernel allows it: the lane then always goes first), so a QR code is
+# decoded within a second however many full reads are queued.
 QR_LANE_NICENESS = 5
 
 
 class ReaderUnavailable(RuntimeError):
     """The reading process died (e.g. out of memory); the pool has been restarted."""
+
+
+def _idle_priority() -> None:
+    """SCHED_IDLE on Linux: run only when nothing else of normal priority wants the core.
+    Nice 10 alone still gave an OCR process about a tenth of a busy core, taken in slices long
+    enough to add tens of milliseconds to a webhook answer during a photo burst."""
+    setter = getattr(os, "sched_setscheduler", None)
+    policy = getattr(os, "SCHED_IDLE", None)
+    if setter is None or policy is None:
+        return
+    try:
+        setter(0, policy, os.sched_param(0))
+    except OSError as exc:  # not permitted in some containers: nice alone then
+        log.warning("OCR reader stays at its nice level: SCHED_IDLE refused (%s)", exc)
 
 
 def _init_worker(threads: int, niceness: int = 0) -> None:
@@ -40,6 +57,7 @@ def _init_worker(threads: int, niceness: int = 0) -> None:
         # Below the web process: OCR takes whatever CPU the webhook leaves, so a burst of
         # photos does not push the answers to messages past their budget.
         os.nice(niceness)
+        _idle_priority()
     import cv2
 
     cv2.setNumThreads(1)
