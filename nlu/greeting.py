@@ -62,7 +62,9 @@ MIN_REST_CONFIDENCE = 0.55
 
 # A rest that only says whom the greeting is for ("早安呀会计", "你好 王老师").
 _ADDRESS = re.compile(
-    r"^[\u4e00-\u9fff]{0,2}(?:会计|老师|姐|哥|总|经理|老板|同志|师傅)[\s呀啊呢哈啦]*$"
+    r"^(?:[\u4e00-\u9fff]{0,2}(?:会计|老师|姐|哥|总|经理|老板|同志|师傅)"
+    # ... or only where: "在不在 有人吗 你们这边"
+    r"|(?:你们|您们|贵司)?(?:这边|那边|这里|那里)?)[\s呀啊呢哈啦]*$"
 )
 
 

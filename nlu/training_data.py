@@ -34,7 +34,9 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # its misses were then read (round 7). blind_h (14 per intent, two more writers) was written
 # after round 7 and run once before anything else changed; its misses were then read (round 8).
 # blind_i (sixth session) was run once on the landed main and once after round 8, then read;
-# blind_j was written after that, run once, then read (pinyin and English readers, dialect folds).
+# blind_j was written after that, run once, then read (pinyin and English readers, dialect folds);
+# blind_k was written after that, run once, and its misses read (a greeting's rest that is only
+# "你们这边").
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
@@ -45,6 +47,7 @@ BLIND_FILES = (
     BLIND_DIR / "blind_h.yml",
     BLIND_DIR / "blind_i.yml",
     BLIND_DIR / "blind_j.yml",
+    BLIND_DIR / "blind_k.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

@@ -26,7 +26,7 @@ from bot.sandbox.courier import Courier, text_xml
 from bot.settings import SANDBOX_AES_KEY, SANDBOX_APPID, SANDBOX_TOKEN
 from storage.engine import create_engine, session_factory
 from storage.tables.messaging import InboundRow, OutboxRow
-from tests.support.harness import free_port, postgres_database
+from tests.support.harness import file_or_server_database, free_port
 
 PG = os.environ.get("TEST_POSTGRES_URL", "")
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,12 +123,7 @@ async def pour(
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/crash.db"
-        return
-    if not PG:
-        pytest.skip("needs TEST_POSTGRES_URL for the PostgreSQL run")
-    async with postgres_database(PG) as url:
+    async with file_or_server_database(request.param, tmp_path) as url:
         yield url
 
 

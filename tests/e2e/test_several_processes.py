@@ -24,7 +24,7 @@ from bot.settings import SANDBOX_AES_KEY, SANDBOX_APPID, SANDBOX_TOKEN
 from storage.engine import create_engine, session_factory
 from storage.job_leases import SqlJobLeases
 from storage.tables.messaging import InboundRow
-from tests.support.harness import free_port, postgres_database
+from tests.support.harness import file_or_server_database, free_port, postgres_database
 
 PG = os.environ.get("TEST_POSTGRES_URL", "")
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,12 +68,7 @@ def migrate(env: dict[str, str]) -> None:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/jobs.db"
-        return
-    if not PG:
-        pytest.skip("needs TEST_POSTGRES_URL for the PostgreSQL run")
-    async with postgres_database(PG) as url:
+    async with file_or_server_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -4,15 +4,18 @@ real app served on loopback, driven with signed, encrypted XML like WeChat sends
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -49,6 +52,20 @@ async def postgres_database(base_url: str) -> AsyncIterator[str]:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def file_or_server_database(kind: str, folder: Path) -> AsyncIterator[str]:
+    """For tests run on both databases: a SQLite file in `folder`, or a throwaway PostgreSQL
+    database when TEST_POSTGRES_URL is set (skipped, with the reason, when it is not)."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder}/test.db"
+        return
+    base_url = os.environ.get("TEST_POSTGRES_URL", "")
+    if not base_url:
+        pytest.skip("needs TEST_POSTGRES_URL for the PostgreSQL run")
+    async with postgres_database(base_url) as url:
+        yield url
 
 
 def make_settings(db_url: str, tmp_path: Any, **overrides: Any) -> Settings:

@@ -49,6 +49,7 @@ def test_an_address_is_not_a_request() -> None:
     assert is_address("会计") and is_address("王老师")
     assert not is_address("我杨会计")  # an introduction
     assert not is_address("帮我找下王会计")
+    assert is_address("你们这边") and not is_address("你们这边能办执照吗")
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,7 @@ def test_an_address_is_not_a_request() -> None:
         ("您好，打扰了，我是财务部的郝会计。", "greet"),
         ("在吗 我杨会计", "greet"),
         ("早安呀会计", "greet"),
+        ("在不在 有人吗 你们这边", "greet"),
         ("你好", "greet"),
     ],
 )
