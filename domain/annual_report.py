@@ -11,6 +11,7 @@ never remind twice, and a restart does not remind again.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
@@ -64,9 +65,15 @@ def step_key(year: int, step: int) -> str:
     return f"{year}-s{step}"
 
 
-async def remind(uow: UnitOfWork, firm_id: int, now: datetime) -> int:
-    """Remind the contacts of every company of the firm whose 年报 is not marked done, for the
-    step reached today (inside working hours only). Returns the notices queued."""
+async def remind(
+    uow: UnitOfWork,
+    firm_id: int,
+    now: datetime,
+    companies: Sequence[ClientCompany] | None = None,
+) -> int:
+    """Remind the contacts of every company of the firm (or of `companies`) whose 年报 is not
+    marked done, for the step reached today (inside working hours only). Returns the notices
+    queued."""
     moment = local(now)
     if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
         return 0
@@ -76,7 +83,9 @@ async def remind(uow: UnitOfWork, firm_id: int, now: datetime) -> int:
         return 0
     year, end = today.year, window_end(today.year)
     queued = 0
-    for company in await uow.identities.list_companies(firm_id):
+    if companies is None:
+        companies = await uow.identities.list_companies(firm_id)
+    for company in companies:
         if await uow.filing.has_warning(company.id, ANNUAL_DONE, str(year)):
             continue
         claim = KeptWarning(company.id, ANNUAL_STEP, step_key(year, step), {"step": step}, now)

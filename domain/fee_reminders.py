@@ -35,7 +35,7 @@ CHANNELS = {
     (False, True): ReminderChannel.SMS,
     (False, False): ReminderChannel.NONE,
 }
-SCAN_BATCH = 500
+SCAN_BATCH = 100
 
 
 @dataclass(frozen=True)

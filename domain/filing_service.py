@@ -7,6 +7,7 @@ Every function takes a unit of work (the caller commits) and, where a person act
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,11 +65,17 @@ async def ensure_checklist(
     return await uow.filing.ensure_checklist(new, now)
 
 
-async def open_month(uow: UnitOfWork, firm_id: int, now: datetime) -> int:
-    """Every client company of the firm gets this period's checklist (idempotent); returns how
-    many companies have one."""
+async def open_month(
+    uow: UnitOfWork,
+    firm_id: int,
+    now: datetime,
+    companies: Sequence[ClientCompany] | None = None,
+) -> int:
+    """Every client company of the firm (or those of `companies`, a slice the caller commits
+    on its own) gets this period's checklist (idempotent); returns how many have one."""
     period = current_period(now)
-    companies = await uow.identities.list_companies(firm_id)
+    if companies is None:
+        companies = await uow.identities.list_companies(firm_id)
     for company in companies:
         await ensure_checklist(uow, company, period, now)
     return len(companies)
@@ -186,16 +193,24 @@ async def staff_overview(uow: UnitOfWork, actor: Actor, now: datetime) -> list[C
     return out
 
 
-async def remind_open_items(uow: UnitOfWork, firm_id: int, now: datetime) -> int:
+async def remind_open_items(
+    uow: UnitOfWork,
+    firm_id: int,
+    now: datetime,
+    checklists: Sequence[Checklist] | None = None,
+) -> int:
     """Remind contacts of their open items due within `REMIND_DAYS_AHEAD` days, inside working
     hours, at most once a day per item (the claim is one conditional UPDATE, so two workers
-    never both remind). Returns the notices queued."""
+    never both remind), over this period's checklists or those of `checklists`. Returns the
+    notices queued."""
     moment = local(now)
     if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
         return 0
     today = moment.date()
     queued = 0
-    for checklist in await uow.filing.checklists(firm_id, current_period(now)):
+    if checklists is None:
+        checklists = await uow.filing.checklists(firm_id, current_period(now))
+    for checklist in checklists:
         if checklist.filed_at is not None or checklist.deadline < today:
             continue  # past the filing deadline it is the accountant's to chase, not a push
         due = [
@@ -266,16 +281,24 @@ async def _tell_warning(
             await uow.outbox.add(Notice(openid, NoticeKind.BOOKS_WARNING, facts, key), now)
 
 
-async def check_missing_invoices(uow: UnitOfWork, firm_id: int, now: datetime) -> int:
+async def check_missing_invoices(
+    uow: UnitOfWork,
+    firm_id: int,
+    now: datetime,
+    checklists: Sequence[Checklist] | None = None,
+) -> int:
     """缺票: from the day the client's invoices item falls due, a company with that item open
     and no invoice received for the tax period is warned, once per period (inside working
-    hours, like every push). Returns the warnings that fired."""
+    hours, like every push), over this period's checklists or those of `checklists`. Returns
+    the warnings that fired."""
     moment = local(now)
     if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
         return 0
     today = moment.date()
     fired = 0
-    for checklist in await uow.filing.checklists(firm_id, current_period(now)):
+    if checklists is None:
+        checklists = await uow.filing.checklists(firm_id, current_period(now))
+    for checklist in checklists:
         item = checklist.item(INVOICES_ITEM)
         if checklist.filed_at is not None or item is None or item.done or item.due > today:
             continue

@@ -6,6 +6,7 @@ session (and its repositories) per turn would be pure overhead on the hot path.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -152,6 +153,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._session is not None:
             await self._session.commit()
+            # With SQLite the statements run on the event loop (storage.engine) and never
+            # suspend: a job committing page after page (催费, bills, the filing cycle) would
+            # otherwise keep the loop, and the webhook waiting, until its last page.
+            await asyncio.sleep(0)
 
     async def rollback(self) -> None:
         if self._session is not None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ from domain import (
 from domain.clock import Clock
 from domain.dispatch_policy import DispatchPolicy
 from domain.dispatch_timers import ScanReport
+from domain.filing_service import current_period
 from domain.payments import PaymentPolicy, QueryReport
 from domain.ports import PayGateway
 from domain.reminder_rules import ReminderPolicy, ReminderScan
@@ -37,6 +39,10 @@ RETENTION_BATCH = 500
 # period a pass; a run catches up a year of them).
 ISSUE_BATCH = 50
 ISSUE_PASSES = 12
+# Companies per transaction of the filing cycle (see run_filing_cycle).
+FILING_BATCH = 50
+
+T = TypeVar("T")
 
 
 async def run_dispatch_scan(
@@ -121,24 +127,46 @@ async def run_filing_cycle(
     """Open this month's filing checklists (idempotent) and remind clients of their open items
     (each item at most once a day: the claim is a conditional UPDATE, so two workers or a
     restart never remind twice), and of the 工商年报 in its window (each step once a year per
-    company: the claim is a unique insert). One short transaction per firm; returns the
-    notices queued."""
+    company: the claim is a unique insert). Returns the notices queued.
+
+    Short transactions of `FILING_BATCH` companies, the loop given back between them: with
+    SQLite the statements run on the event loop, and a firm's 2 000 companies in one
+    transaction held it for 12 s at the month's first run (the soak's webhook p99 went to
+    5.9 s, 108 messages answered late)."""
     async with SqlUnitOfWork(sessions) as uow:
         firms = list(await uow.filing.firm_ids())
     reminded = 0
     for firm_id in firms:
-        if not keep_going():
-            break
         async with SqlUnitOfWork(sessions) as uow:
-            now = clock.now()
-            await filing_service.open_month(uow, firm_id, now)
-            reminded += await filing_service.remind_open_items(uow, firm_id, now)
-            reminded += await filing_service.check_missing_invoices(uow, firm_id, now)
-            reminded += await annual_report.remind(uow, firm_id, now)
-            await uow.commit()
+            companies = list(await uow.identities.list_companies(firm_id))
+        for chunk in _batches(companies, FILING_BATCH):
+            if not keep_going():
+                return reminded
+            async with SqlUnitOfWork(sessions) as uow:
+                now = clock.now()
+                await filing_service.open_month(uow, firm_id, now, chunk)
+                reminded += await annual_report.remind(uow, firm_id, now, chunk)
+                await uow.commit()
+            await asyncio.sleep(0)
+        async with SqlUnitOfWork(sessions) as uow:
+            checklists = list(await uow.filing.checklists(firm_id, current_period(clock.now())))
+        for part in _batches(checklists, FILING_BATCH):
+            if not keep_going():
+                return reminded
+            async with SqlUnitOfWork(sessions) as uow:
+                now = clock.now()
+                reminded += await filing_service.remind_open_items(uow, firm_id, now, part)
+                reminded += await filing_service.check_missing_invoices(uow, firm_id, now, part)
+                await uow.commit()
+            await asyncio.sleep(0)
     if reminded:
         log.info("filing: %d reminders queued", reminded)
     return reminded
+
+
+def _batches(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 async def run_pay_queries(

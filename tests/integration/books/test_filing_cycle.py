@@ -247,3 +247,39 @@ async def test_a_general_taxpayer_hears_of_a_low_tax_burden_not_the_small_line(
     assert [(w.rule, w.facts["burden_bp"], w.facts["reference_bp"]) for w in fired] == [
         ("low_tax_burden", 30, 90)
     ]
+
+
+async def test_a_large_firm_is_opened_in_short_transactions_giving_the_loop_back(
+    world: Any,
+) -> None:
+    """A month's first run over many companies: every one gets its checklist, in batches of
+    FILING_BATCH, and other tasks (the webhook's) run between the batches: with SQLite the
+    statements run on the loop, and one long transaction held it for seconds."""
+    from bot.workers import jobs
+
+    sessions, p = world
+    async with SqlUnitOfWork(sessions) as uow:
+        for k in range(2 * jobs.FILING_BATCH + 10):
+            await uow.identities.add_company(p["firm"], f"批量公司{k}")
+        await uow.commit()
+    turns = 0
+    stop = asyncio.Event()
+
+    async def other_work() -> None:
+        nonlocal turns
+        while not stop.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+
+    night = datetime(2026, 10, 12, 14, 0, tzinfo=UTC)  # 22:00 Shanghai: opening only
+    other = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    turns = 0
+    await run_filing_cycle(sessions, FixedClock(night))
+    stop.set()
+    await other
+    async with SqlUnitOfWork(sessions) as uow:
+        opened = await uow.filing.checklists(p["firm"], "2026-09")
+    assert len(opened) == 2 * jobs.FILING_BATCH + 11  # the demo company and the new ones
+    # At least once between each batch of companies and each batch of checklists.
+    assert turns >= 2 * 3
