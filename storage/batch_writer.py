@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -93,7 +93,12 @@ def _build_inbound(session: AsyncSession, mode: Mode) -> Insert:
                 "reply_xml": stmt.excluded.reply_xml,
                 "answered_at": stmt.excluded.answered_at,
             },
-            where=InboundRow.__table__.c.status.in_(("processing", "recovering")),
+            # Two comparisons, not IN: an IN list is an "expanding" parameter, which SQLAlchemy
+            # refuses in an executemany (a batch of late answers failed that way in the soak).
+            where=or_(
+                InboundRow.__table__.c.status == "processing",
+                InboundRow.__table__.c.status == "recovering",
+            ),
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["appid", "dedup_key"])

@@ -61,3 +61,38 @@ async def test_rows_round_trip_and_duplicates_leave_no_trace(db_url: str) -> Non
         assert [(c.flow, c.slots) for c in convs] == [("bind", {"code": "1"})]
     finally:
         await engine.dispose()
+
+
+async def test_late_answers_finish_accepted_rows_in_one_batch(db_url: str) -> None:
+    """Turns past the 5-second budget were accepted ("processing") and finish later, several
+    in one batch; a row another worker already finished is left as it is."""
+    engine = create_engine(db_url)
+    sessions = session_factory(engine)
+    try:
+        accepted = []
+        for k in (1, 2, 3):
+            item = write_set(f"m:o1:{k}", mode="accept")
+            item.status, item.reply_xml, item.answered_at = "processing", None, None
+            accepted.append(item)
+        async with sessions() as s:
+            assert await write_in_session(s, accepted, fresh=True) == {"m:o1:1", "m:o1:2", "m:o1:3"}
+            await s.commit()
+        async with sessions() as s:  # someone else finished the third already
+            row = await s.scalar(select(InboundRow).where(InboundRow.dedup_key == "m:o1:3"))
+            assert row is not None
+            row.status = "answered_late"
+            await s.commit()
+        finishing = [write_set(f"m:o1:{k}", mode="finish") for k in (1, 2, 3)]
+        async with sessions() as s:
+            assert await write_in_session(s, finishing) == {"m:o1:1", "m:o1:2"}
+            await s.commit()
+        async with sessions() as s:
+            rows = (await s.scalars(select(InboundRow).order_by(InboundRow.id))).all()
+        assert [(r.dedup_key, r.status) for r in rows] == [
+            ("m:o1:1", "answered"),
+            ("m:o1:2", "answered"),
+            ("m:o1:3", "answered_late"),
+        ]
+        assert rows[0].reply_xml == "<xml/>" and rows[0].answered_at == NOW
+    finally:
+        await engine.dispose()
