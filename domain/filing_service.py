@@ -193,6 +193,11 @@ async def staff_overview(uow: UnitOfWork, actor: Actor, now: datetime) -> list[C
     return out
 
 
+def reminding_now(now: datetime) -> bool:
+    """Whether pushes about the filing checklist go out at `now` (working hours, Shanghai)."""
+    return REMIND_HOURS[0] <= local(now).hour < REMIND_HOURS[1]
+
+
 async def remind_open_items(
     uow: UnitOfWork,
     firm_id: int,
