@@ -527,19 +527,7 @@ class SqlBillingRepository:
         )
 
     async def add_refund(self, new: NewRefund) -> Refund:
-        row = RefundRow(
-            order_id=new.order_id,
-            bill_id=new.bill_id,
-            out_refund_no=new.out_refund_no,
-            amount_fen=new.amount_fen,
-            total_fen=new.total_fen,
-            reason=new.reason,
-            status=RefundStatus.PROCESSING.value,
-            requested_by=new.requested_by[:50],
-            request_key=new.request_key,
-            created_at=new.created_at,
-            submitted_at=new.submitted_at,
-        )
+        row = RefundRow(**_refund_values(new))
         self.s.add(row)
         await self.s.flush()
         return _refund(row)
@@ -547,19 +535,7 @@ class SqlBillingRepository:
     async def add_refund_once(self, new: NewRefund) -> Refund | None:
         stmt = (
             self._insert(RefundRow)
-            .values(
-                order_id=new.order_id,
-                bill_id=new.bill_id,
-                out_refund_no=new.out_refund_no,
-                amount_fen=new.amount_fen,
-                total_fen=new.total_fen,
-                reason=new.reason,
-                status=RefundStatus.PROCESSING.value,
-                requested_by=new.requested_by[:50],
-                request_key=new.request_key,
-                created_at=new.created_at,
-                submitted_at=new.submitted_at,
-            )
+            .values(**_refund_values(new))
             .on_conflict_do_nothing()
             .returning(RefundRow.id)
         )
@@ -653,3 +629,20 @@ class SqlBillingRepository:
             .execution_options(populate_existing=True)
         )
         return [_refund(r) for r in rows]
+
+
+def _refund_values(new: NewRefund) -> dict[str, Any]:
+    """A new refund's columns, as `add_refund` and `add_refund_once` store them."""
+    return {
+        "order_id": new.order_id,
+        "bill_id": new.bill_id,
+        "out_refund_no": new.out_refund_no,
+        "amount_fen": new.amount_fen,
+        "total_fen": new.total_fen,
+        "reason": new.reason,
+        "status": RefundStatus.PROCESSING.value,
+        "requested_by": new.requested_by[:50],
+        "request_key": new.request_key,
+        "created_at": new.created_at,
+        "submitted_at": new.submitted_at,
+    }
