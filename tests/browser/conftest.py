@@ -18,6 +18,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot.sandbox.demo import load_demo
+from tests.support.harness import create_schema, make_settings
+from tests.support.outbound import SandboxChat, running_sandbox
+
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING = "chromium not installed: run make browser-deps"
 # Without the background-networking flags Chromium keeps calling home, which floods a closed
@@ -75,6 +79,20 @@ async def watched_page(browser: Browser, width: int, height: int) -> AsyncIterat
     finally:
         await context.close()
     assert problems == [], f"errors or CSP violations in the console: {problems}"
+
+
+@asynccontextmanager
+async def demo_sandbox(folder: Path) -> AsyncIterator[SandboxChat]:
+    """`make run`'s sandbox with the demo loaded and the real embedded parser, on a SQLite
+    file in `folder` (the /m/ pages' browser tests open it in the simulator's phone frame)."""
+    from nlu.backends import build_parser
+
+    url = f"sqlite+aiosqlite:///{folder}/test.db"
+    await create_schema(url)
+    settings = make_settings(url, folder)
+    await load_demo(settings)
+    async with running_sandbox(settings, nlu=build_parser("embedded", "")) as chat:
+        yield chat
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

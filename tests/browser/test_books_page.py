@@ -15,9 +15,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from bot.sandbox.demo import load_demo
-from tests.support.harness import create_schema, make_settings
-from tests.support.outbound import SandboxChat, running_sandbox
+from tests.browser.conftest import demo_sandbox
+from tests.support.outbound import SandboxChat
 
 REPO = Path(__file__).resolve().parents[2]
 ARTEFACTS = REPO / "var" / "test-artefacts"
@@ -31,14 +30,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def sandbox(
     browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SandboxChat]:
-    from nlu.backends import build_parser
-
-    tmp = tmp_path_factory.mktemp("books-phone")
-    url = f"sqlite+aiosqlite:///{tmp}/test.db"
-    await create_schema(url)
-    settings = make_settings(url, tmp)
-    await load_demo(settings)
-    async with running_sandbox(settings, nlu=build_parser("embedded", "")) as chat:
+    async with demo_sandbox(tmp_path_factory.mktemp("books-phone")) as chat:
         yield chat
 
 
