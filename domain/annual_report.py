@@ -22,7 +22,7 @@ from domain.book_access import companies_served
 from domain.book_warnings import KeptWarning
 from domain.clock import local
 from domain.errors import Forbidden, NotFound
-from domain.filing import REMIND_HOURS
+from domain.filing import reminding_now
 from domain.identity import ClientCompany
 from domain.notices import AnnualReportReminder, Notice, NoticeKind
 from domain.ports import UnitOfWork
@@ -74,10 +74,9 @@ async def remind(
     """Remind the contacts of every company of the firm (or of `companies`) whose 年报 is not
     marked done, for the step reached today (inside working hours only). Returns the notices
     queued."""
-    moment = local(now)
-    if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
+    if not reminding_now(now):
         return 0
-    today = moment.date()
+    today = local(now).date()
     step = step_on(today)
     if step is None:
         return 0

@@ -18,6 +18,8 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any
 
+from domain.clock import local
+
 _DATA: dict[str, Any] = json.loads(
     resources.files("domain").joinpath("filing.json").read_text(encoding="utf-8")
 )
@@ -88,6 +90,12 @@ REMIND_HOURS: tuple[int, int] = (
     int(_DATA["reminders"]["hours"][0]),
     int(_DATA["reminders"]["hours"][1]),
 )
+
+
+def reminding_now(now: datetime) -> bool:
+    """Whether pushes about filing (checklist items, 缺票, 年报) go out at `now`: working hours,
+    Shanghai time."""
+    return REMIND_HOURS[0] <= local(now).hour < REMIND_HOURS[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,13 +19,13 @@ from domain.errors import Forbidden, NotFound
 from domain.filing import (
     INVOICES_ITEM,
     REMIND_DAYS_AHEAD,
-    REMIND_HOURS,
     Checklist,
     ChecklistItem,
     ChecklistState,
     Party,
     items_of,
     new_checklist,
+    reminding_now,
 )
 from domain.identity import ClientCompany
 from domain.notices import (
@@ -193,11 +193,6 @@ async def staff_overview(uow: UnitOfWork, actor: Actor, now: datetime) -> list[C
     return out
 
 
-def reminding_now(now: datetime) -> bool:
-    """Whether pushes about the filing checklist go out at `now` (working hours, Shanghai)."""
-    return REMIND_HOURS[0] <= local(now).hour < REMIND_HOURS[1]
-
-
 async def remind_open_items(
     uow: UnitOfWork,
     firm_id: int,
@@ -208,10 +203,9 @@ async def remind_open_items(
     hours, at most once a day per item (the claim is one conditional UPDATE, so two workers
     never both remind), over this period's checklists or those of `checklists`. Returns the
     notices queued."""
-    moment = local(now)
-    if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
+    if not reminding_now(now):
         return 0
-    today = moment.date()
+    today = local(now).date()
     queued = 0
     if checklists is None:
         checklists = await uow.filing.checklists(firm_id, current_period(now))
@@ -296,10 +290,9 @@ async def check_missing_invoices(
     and no invoice received for the tax period is warned, once per period (inside working
     hours, like every push), over this period's checklists or those of `checklists`. Returns
     the warnings that fired."""
-    moment = local(now)
-    if not REMIND_HOURS[0] <= moment.hour < REMIND_HOURS[1]:
+    if not reminding_now(now):
         return 0
-    today = moment.date()
+    today = local(now).date()
     fired = 0
     if checklists is None:
         checklists = await uow.filing.checklists(firm_id, current_period(now))

@@ -25,6 +25,7 @@ from domain import (
 from domain.clock import Clock
 from domain.dispatch_policy import DispatchPolicy
 from domain.dispatch_timers import ScanReport
+from domain.filing import reminding_now
 from domain.filing_service import current_period
 from domain.payments import PaymentPolicy, QueryReport
 from domain.ports import PayGateway
@@ -149,7 +150,7 @@ async def run_filing_cycle(
             async with SqlUnitOfWork(sessions) as uow:
                 now = clock.now()
                 await filing_service.open_month(uow, firm_id, now, chunk)
-                if filing_service.reminding_now(now):
+                if reminding_now(now):
                     period = current_period(now)
                     part = [
                         checklist
