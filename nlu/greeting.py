@@ -86,7 +86,9 @@ def is_address(rest: str) -> bool:
 # "我是老弄堂面馆的阿强", "我杨会计", "这边是财务部小李": who is speaking, one clause, no ask.
 _INTRO = re.compile(
     r"^(?:(?:我是|我叫|我们是|这边是|这里是|本人是?)[^\s,.!?;，。！？；]{1,16}"
-    r"|我[\u4e00-\u9fff]{1,2}(?:会计|出纳|总|姐|哥|经理|老板))[\s.!~。！～呀啊呢哈啦咯嘛哦喔]*$"
+    r"|我[\u4e00-\u9fff]{1,2}(?:会计|出纳|总|姐|哥|经理|老板)"
+    # "葛会计报到", "小邹报道": checking in by name
+    r"|(?!税务|工商|社保)[\u4e00-\u9fff]{1,4}(?:报到|报道)(?:啦|了)?)[\s.!~。！～呀啊呢哈啦咯嘛哦喔]*$"
 )
 # Words that turn an introduction into a request or a question ("我是张总 想问下年报").
 _ASKS = re.compile(r"[要想办帮请查问能催交注找吗么没呢?？]|可以|怎么|什么|多少")

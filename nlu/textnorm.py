@@ -119,6 +119,24 @@ _PHRASES = {
     "倾两句": "聊两句",
     "倾下": "聊下",
     "倾偈": "聊天",
+    # Northeastern (Dongbei): 嘎哈/干哈 "what for", 咋整 "what to do", 麻溜 "quickly", 嗯呐 "yes",
+    # 唠嗑 "chat", 整明白 "sort out", 给整 "get it done for"
+    "嘎哈": "干啥",
+    "干哈": "干啥",
+    "咋整": "咋办",
+    "麻溜": "赶紧",
+    "嗯呐": "是的",
+    "唠嗑": "聊天",
+    "整明白": "弄明白",
+    "给整了": "给办了",
+    "给整个": "给办个",
+    "整一下": "办一下",
+    # Henan: 弄啥嘞 "what are you doing", 中不中 "OK or not", 咋弄 "how to do", 木有 "none"
+    "弄啥嘞": "干什么",
+    "弄啥": "干啥",
+    "中不中": "行不行",
+    "咋弄": "咋办",
+    "木有": "没有",
 }
 _PHRASE_RE = re.compile("|".join(map(re.escape, _PHRASES)))
 # Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 征伐, 步伐).
@@ -199,6 +217,10 @@ SLIPS: dict[str, str] = {
     "做玩了": "做完了",
     "搞玩了": "搞完了",
     "用玩了": "用完了",
+    # 不用 bùyòng typed 布用, 标记 biāojì typed 标计 ("标计完成"), 完成 typed 玩成
+    "布用": "不用",
+    "标计": "标记",
+    "玩成": "完成",
 }
 _SLIP_RE = re.compile("|".join(sorted(map(re.escape, SLIPS), key=len, reverse=True)))
 

@@ -36,7 +36,8 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # blind_i (sixth session) was run once on the landed main and once after round 8, then read;
 # blind_j was written after that, run once, then read (pinyin and English readers, dialect folds);
 # blind_k was written after that, run once, and its misses read (a greeting's rest that is only
-# "你们这边").
+# "你们这边"); blind_l (seventh session) was written after that, run once, and read (Dongbei and
+# Henan folds, a doubled refusal, renewing said as extending, small talk out of scope).
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
@@ -48,6 +49,7 @@ BLIND_FILES = (
     BLIND_DIR / "blind_i.yml",
     BLIND_DIR / "blind_j.yml",
     BLIND_DIR / "blind_k.yml",
+    BLIND_DIR / "blind_l.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

@@ -39,6 +39,9 @@ def test_the_rest_after_a_greeting(text: str, rest: str | None) -> None:
         ("我要注销", False),
         ("我是来交票的", False),  # says why they came: a request
         ("我是张总,我的执照办好没", False),
+        ("葛会计报到", True),  # checking in by name
+        ("小邹报道啦", True),
+        ("税务报到", False),  # a service: "你好 税务报到" asks for it
     ],
 )
 def test_introductions(rest: str, intro: bool) -> None:

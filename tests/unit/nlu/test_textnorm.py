@@ -103,6 +103,24 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
     assert normalise(raw) == clean
 
 
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("执照咋整", "执照咋办"),
+        ("法人换了 麻溜给整了", "法人换了 赶紧给办了"),
+        ("你嘎哈呢", "你干啥呢"),
+        ("嗯呐 中", "是的 中"),
+        ("这事弄啥嘞", "这事干什么"),
+        ("中不中啊", "行不行啊"),
+        ("发票木有收到", "发票没有收到"),
+        ("整个月的账", "整个月的账"),  # 整个 "the whole" is not 办个
+    ],
+)
+def test_dongbei_and_henan_words_fold_to_mandarin(raw: str, clean: str) -> None:
+    assert normalise(raw) == clean
+    assert len(normalise(raw)) == len(raw)
+
+
 def test_wu_question_particle_only_at_the_end_of_a_clause() -> None:
     assert normalise("伐木公司注册") == "伐木公司注册"
     assert normalise("征伐") == "征伐"
