@@ -137,6 +137,20 @@ _PHRASES = {
     "中不中": "行不行",
     "咋弄": "咋办",
     "木有": "没有",
+    # Tianjin: 介儿 "here", 介是 "this is", 嘛时候 "when", 倍儿 "very"
+    "介儿": "这儿",
+    "介是": "这是",
+    "嘛时候": "啥时候",
+    "倍儿": "特别",
+    # Chongqing / Sichuan: 莫得 "have not", 等哈 "wait a moment", 莫 before a verb "don't"
+    "莫得": "没有",
+    "等哈": "等下",
+    "莫提": "别提",
+    "莫弄": "别弄",
+    "莫办": "别办",
+    "莫搞": "别搞",
+    "莫交": "别交",
+    "莫急": "别急",
 }
 _PHRASE_RE = re.compile("|".join(map(re.escape, _PHRASES)))
 # Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 征伐, 步伐).

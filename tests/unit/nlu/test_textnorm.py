@@ -114,9 +114,14 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
         ("中不中啊", "行不行啊"),
         ("发票木有收到", "发票没有收到"),
         ("整个月的账", "整个月的账"),  # 整个 "the whole" is not 办个
+        ("介儿有人吗", "这儿有人吗"),
+        ("执照嘛时候好", "执照啥时候好"),
+        ("等哈 莫提交", "等下 别提交"),
+        ("莫得问题", "没有问题"),
+        ("莫非是我记错了", "莫非是我记错了"),
     ],
 )
-def test_dongbei_and_henan_words_fold_to_mandarin(raw: str, clean: str) -> None:
+def test_dongbei_henan_tianjin_and_chongqing_words_fold_to_mandarin(raw: str, clean: str) -> None:
     assert normalise(raw) == clean
     assert len(normalise(raw)) == len(raw)
 
