@@ -51,6 +51,10 @@ def make_tokenizer(words: Iterable[str] = ()) -> jieba.Tokenizer:
     return tokenizer
 
 
+# The features of a text that is empty once read: "^", "$", "^$".
+_EDGES_ONLY = ("^", "$", "^$")
+
+
 class FeatureExtractor:
     """Text -> bag of features: char 1-3 grams (with edges) and jieba words."""
 
@@ -244,13 +248,13 @@ class IntentClassifier:
         )
 
     def rank(self, text: str) -> list[tuple[str, float]]:
-        """Intents with probabilities, best first; empty if the text has no known feature."""
+        """Intents with probabilities, best first; empty if the text has no known feature or
+        nothing but its edges (an English word read as nothing: "there" alone)."""
+        features = self._features(text)
         counts = Counter(
-            index
-            for feature in self._features(text)
-            if (index := self._vocabulary.get(feature)) is not None
+            index for feature in features if (index := self._vocabulary.get(feature)) is not None
         )
-        if not counts:
+        if not counts or len(features) <= len(_EDGES_ONLY):
             return []
         indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))

@@ -151,10 +151,18 @@ _PHRASES = {
     "莫搞": "别搞",
     "莫交": "别交",
     "莫急": "别急",
+    # Teochew (Chaozhou) typed in characters: 唔是 "is not", 呾 "say", 有无 "is there",
+    # 着着 "right, right"
+    "唔是": "不是",
+    "呾": "说",
+    "有无": "有没",
+    "着着着": "对对对",
 }
 _PHRASE_RE = re.compile("|".join(map(re.escape, _PHRASES)))
 # Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 征伐, 步伐).
 _WU_QUESTION = re.compile(r"(?<=[\u4e00-\u9fff])(?<![征讨步杀采砍北攻])伐(?=[\s,.!?~，。！？～]|$)")
+# Cantonese and Teochew "X未?" ("开出来未？" "has it come out yet"): 未 closing a question is 没.
+_NOT_YET_QUESTION = re.compile(r"(?<=[\u4e00-\u9fff])未(?=\s*[?？]|$)")
 
 # Wrong -> right, same length. Slips that voice input (pinyin with tones lost) or pinyin typing
 # produce for the words of this trade. A slip is listed only when the wrong form means nothing
@@ -235,6 +243,8 @@ SLIPS: dict[str, str] = {
     "布用": "不用",
     "标计": "标记",
     "玩成": "完成",
+    # 电话 diànhuà typed 电化
+    "电化": "电话",
 }
 _SLIP_RE = re.compile("|".join(sorted(map(re.escape, SLIPS), key=len, reverse=True)))
 
@@ -290,7 +300,7 @@ def to_simplified(text: str) -> str:
     if len(converted) != len(text):
         converted = "".join(c if len(c := _T2S.convert(ch)) == 1 else ch for ch in text)
     folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group()], converted.translate(_FOLD_TABLE))
-    return _WU_QUESTION.sub("吗", folded)
+    return _NOT_YET_QUESTION.sub("没", _WU_QUESTION.sub("吗", folded))
 
 
 def fix_slips(text: str) -> str:

@@ -62,3 +62,18 @@ def test_glossary_keys_are_lower_case_like_the_folded_text() -> None:
 def test_mixed_messages_are_understood(parser: EmbeddedParser, text: str, intent: str) -> None:
     result = parser.parse_sync(text, TODAY)
     assert result.intent == intent, result.ranking[:3]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # "there" reads as nothing: what follows the greeting is empty, not a request
+        ("hi there 👋", names.GREET),
+        ("hey there", names.GREET),
+        ("what's on my plate today?", names.MY_TASKS),
+        ("any complaints against me lately?", names.MY_STATS),
+    ],
+)
+def test_staff_english_and_empty_rests(parser: EmbeddedParser, text: str, intent: str) -> None:
+    result = parser.parse_sync(text, TODAY)
+    assert result.intent == intent, result.ranking[:3]

@@ -73,7 +73,7 @@ def test_every_slip_keeps_the_length_and_real_words_are_untouched() -> None:
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        ("你哋搞掂未", "你们搞定未"),
+        ("你哋搞掂未", "你们搞定没"),  # 未 closing a question is 没
         ("點樣俾錢", "怎样给钱"),
         ("幾耐先有結果", "多久先有结果"),
         ("年費幾多錢", "年费多少钱"),
@@ -119,6 +119,10 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
         ("等哈 莫提交", "等下 别提交"),
         ("莫得问题", "没有问题"),
         ("莫非是我记错了", "莫非是我记错了"),
+        ("唔是 我唔是呾这个", "不是 我不是说这个"),  # Teochew
+        ("开出来未?", "开出来没?"),
+        ("尚未完成", "尚未完成"),  # 未 inside a phrase stays
+        ("未来三个月", "未来三个月"),
     ],
 )
 def test_dongbei_henan_tianjin_and_chongqing_words_fold_to_mandarin(raw: str, clean: str) -> None:
