@@ -42,6 +42,9 @@ def test_the_rest_after_a_greeting(text: str, rest: str | None) -> None:
         ("葛会计报到", True),  # checking in by name
         ("小邹报道啦", True),
         ("税务报到", False),  # a service: "你好 税务报到" asks for it
+        ("我是会计部的白会计,打扰您了。", True),
+        ("新来的小王报到,请多关照", True),
+        ("我是白会计,打扰了,帮我查下进度", False),
     ],
 )
 def test_introductions(rest: str, intro: bool) -> None:

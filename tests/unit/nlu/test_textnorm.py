@@ -123,6 +123,12 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
         ("开出来未?", "开出来没?"),
         ("尚未完成", "尚未完成"),  # 未 inside a phrase stays
         ("未来三个月", "未来三个月"),
+        ("算咧,嫑办咧", "算了,别办了"),  # Shaanxi
+        ("额来咧 额娃的事", "我来了 我娃的事"),
+        ("额度还剩多少", "额度还剩多少"),  # 额度 "quota" is not "I"
+        ("发票金额不对", "发票金额不对"),
+        ("你们得不得办", "你们能不能办"),  # Yunnan
+        ("读一下新闻句号", "读一下新闻. "),  # a screen reader's punctuation
     ],
 )
 def test_dongbei_henan_tianjin_and_chongqing_words_fold_to_mandarin(raw: str, clean: str) -> None:
