@@ -620,6 +620,15 @@ WORDS: dict[str, str] = {
     "really": "",
     "btw": "",
     "fyi": "",
+    # Singlish particles (a Singaporean client: "already two weeks liao")
+    "lah": "啦",
+    "liao": "了",
+    "lor": "咯",
+    "leh": "呢",
+    "meh": "吗",
+    "already": "已经",
+    "altogether": "一共",
+    "how much tax": "多少税",
     # chat shorthand
     "u": "你",
     "ur": "你的",

@@ -40,7 +40,8 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # Henan folds, a doubled refusal, renewing said as extending, small talk out of scope); blind_m
 # was written after round 9, run once, and read (Tianjin and Chongqing folds, round 10); blind_n
 # was written after round 10, run once, and read (Teochew folds, staff English, round 11); blind_o
-# was written after round 11, run once, and read (out-of-scope topics swept, round 12).
+# was written after round 11, run once, and read (out-of-scope topics swept, round 12); blind_p
+# was written after round 12, run once, and read (round 13).
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
@@ -56,6 +57,7 @@ BLIND_FILES = (
     BLIND_DIR / "blind_m.yml",
     BLIND_DIR / "blind_n.yml",
     BLIND_DIR / "blind_o.yml",
+    BLIND_DIR / "blind_p.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

@@ -72,6 +72,7 @@ def test_mixed_messages_are_understood(parser: EmbeddedParser, text: str, intent
         ("hey there", names.GREET),
         ("what's on my plate today?", names.MY_TASKS),
         ("any complaints against me lately?", names.MY_STATS),
+        ("法人变更做好没有啊，already two weeks liao", names.CHECK_PROGRESS),  # Singlish
     ],
 )
 def test_staff_english_and_empty_rests(parser: EmbeddedParser, text: str, intent: str) -> None:

@@ -126,6 +126,8 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
         ("算咧,嫑办咧", "算了,别办了"),  # Shaanxi
         ("额来咧 额娃的事", "我来了 我娃的事"),
         ("额度还剩多少", "额度还剩多少"),  # 额度 "quota" is not "I"
+        ("伓是 伓要", "不是 不要"),  # Fuzhou
+        ("得啦 唔该晒", "得啦 多谢了"),  # Cantonese
         ("发票金额不对", "发票金额不对"),
         ("你们得不得办", "你们能不能办"),  # Yunnan
         ("读一下新闻句号", "读一下新闻. "),  # a screen reader's punctuation
