@@ -61,7 +61,7 @@ from handlers.router import Router
 from handlers.turn import Ports, Understanding
 from nlu.intents import ALL_INTENTS, CONVERSATION_INTENTS, OUT_OF_SCOPE
 from nlu.types import ParseResult
-from storage.batch_writer import BatchWriter
+from storage.batch_writer import LINGER_S, SQLITE_LINGER_S, BatchWriter
 from storage.engine import create_engine, is_sqlite, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -195,7 +195,8 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(app[SETTINGS].database_url)
     app[ENGINE] = engine
     app[SESSIONS] = session_factory(engine)
-    writer = BatchWriter(app[SESSIONS])
+    sqlite = is_sqlite(app[SETTINGS].database_url)
+    writer = BatchWriter(app[SESSIONS], linger_s=SQLITE_LINGER_S if sqlite else LINGER_S)
     writer.start()
     app[WRITER] = writer
     yield

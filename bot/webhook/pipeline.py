@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.runtime.json_logs import MESSAGE_ID
 from bot.runtime.metrics import HANDLER_ERRORS, REPLIED_IN_BUDGET, REPLIED_LATE, count_message_in
+from bot.webhook.deadlines import Deadlines
 from bot.webhook.journal import InboundJournal
 from bot.webhook.locks import KeyedLocks
 from bot.wechat.protocol import render_reply
@@ -212,6 +213,7 @@ class Pipeline:
     # dedup key -> passive reply of recently answered messages (WeChat retries within ~15 s)
     _recent: OrderedDict[str, str | None] = field(default_factory=OrderedDict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _deadlines: Deadlines | None = None  # every message's budget timer, on one handle
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions)
@@ -249,7 +251,7 @@ class Pipeline:
                 answer.set_result(LATE)
 
         done.add_done_callback(handled)
-        timer = loop.call_later(self.budget_s, out_of_time)
+        timer = self._budget_timers(loop).add(out_of_time)
         task = loop.create_task(self._handle(key, fields, slot, done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -276,6 +278,12 @@ class Pipeline:
             kept = await self._journal(key, fields)
             return self._kept_or_raise(key, fields, None if kept else NOT_KEPT)
         return None
+
+    def _budget_timers(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
+        timers = self._deadlines
+        if timers is None or timers.loop is not loop or timers.delay_s != self.budget_s:
+            timers = self._deadlines = Deadlines(loop, self.budget_s)
+        return timers
 
     async def _wait(self, fut: asyncio.Future[Outcome], slot: ReplySlot) -> Outcome:
         """A retry of a message still being handled. Its socket is a new chance for the

@@ -153,3 +153,30 @@ def test_quick_replies_render_as_bizmsgmenu_links() -> None:
     )
     content = parse_xml(xml.encode())["Content"]
     assert 'href="weixin://bizmsgmenu?msgmenucontent=是&msgmenuid=answer:是"' in content
+
+
+def test_random_bytes_are_handed_out_once_across_refills() -> None:
+    from bot.wechat.protocol import _RandomPool
+
+    pool = _RandomPool()
+    chunks = [pool.take(16) for _ in range(1000)]  # four refills of 4 KiB
+    assert all(len(c) == 16 for c in chunks)
+    assert len(set(chunks)) == len(chunks)
+    assert len(pool.take(5000)) == 5000  # a request larger than the buffer
+
+
+def test_a_forked_child_does_not_reuse_its_parents_random_bytes() -> None:
+    import os
+
+    from bot.wechat.protocol import random_bytes
+
+    random_bytes(1)  # the parent has a buffer now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next bytes, to the parent
+        os.write(write, random_bytes(16))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 16)
+    assert child != random_bytes(16)
+    assert len(child) == 16
