@@ -226,9 +226,11 @@ def start_service(args: argparse.Namespace) -> dict[str, Any]:
         SANDBOX="1",
         INVOICE_WORKERS=str(args.readers),
         PYTHONUNBUFFERED="1",
-        # The emulator holds every photo until it is read (WeChat keeps them three days).
-        SANDBOX_MEDIA_ITEMS="5000",
-        SANDBOX_MEDIA_MB="2048",
+        # The emulator holds every photo until it is read (WeChat keeps them three days), in
+        # the service's process: its store is most of the service's RSS growth in a soak.
+        # SANDBOX_MEDIA_ITEMS set by hand caps it (then the service's own memory shows).
+        SANDBOX_MEDIA_ITEMS=os.environ.get("SANDBOX_MEDIA_ITEMS", "5000"),
+        SANDBOX_MEDIA_MB=os.environ.get("SANDBOX_MEDIA_MB", "2048"),
     )
     exe = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True)
