@@ -628,7 +628,6 @@ WORDS: dict[str, str] = {
     "meh": "吗",
     "already": "已经",
     "altogether": "一共",
-    "how much tax": "多少税",
     # chat shorthand
     "u": "你",
     "ur": "你的",

@@ -83,16 +83,18 @@ def is_address(rest: str) -> bool:
     return _ADDRESS.match(rest) is not None and not is_introduction(rest)
 
 
+# A courtesy that may close an introduction ("我是会计部的白会计，打扰您了").
+_COURTESIES = r"打扰(?:您|你)?了|打扰一下|请多关照"
+_COURTESY = re.compile(_COURTESIES)
 # "我是老弄堂面馆的阿强", "我杨会计", "这边是财务部小李": who is speaking, one clause, no ask.
 _INTRO = re.compile(
     r"^(?:(?:我是|我叫|我们是|这边是|这里是|本人是?)[^\s,.!?;，。！？；]{1,16}"
     r"|我[\u4e00-\u9fff]{1,2}(?:会计|出纳|总|姐|哥|经理|老板)"
     # "葛会计报到", "小邹报道": checking in by name
     r"|(?!税务|工商|社保)[\u4e00-\u9fff]{1,6}(?:报到|报道)(?:啦|了)?)[\s.!~。！～呀啊呢哈啦咯嘛哦喔]*"
-    # ... and a courtesy after it: "我是会计部的白会计，打扰您了"
-    r"(?:[,，]?\s*(?:打扰(?:您|你)?了|打扰一下|请多关照)[\s.!~。！～]*)?$"
+    # ... and a courtesy after it
+    r"(?:[,，]?\s*(?:" + _COURTESIES + r")[\s.!~。！～]*)?$"
 )
-_COURTESY = re.compile(r"打扰(?:您|你)?了|打扰一下|请多关照")
 # Words that turn an introduction into a request or a question ("我是张总 想问下年报").
 _ASKS = re.compile(r"[要想办帮请查问能催交注找吗么没呢?？]|可以|怎么|什么|多少")
 

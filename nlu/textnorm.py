@@ -172,14 +172,19 @@ _PHRASES = {
     "感叹号": "!  ",
 }
 _PHRASE_RE = re.compile("|".join(map(re.escape, _PHRASES)))
-# Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 征伐, 步伐).
-_WU_QUESTION = re.compile(r"(?<=[\u4e00-\u9fff])(?<![征讨步杀采砍北攻])伐(?=[\s,.!?~，。！？～]|$)")
-# Cantonese and Teochew "X未?" ("开出来未？" "has it come out yet"): 未 closing a question is 没.
-# Shaanxi 咧 closing a clause is 了 ("算咧，嫑办咧").
-_LIE_PARTICLE = re.compile(r"(?<=[\u4e00-\u9fff])咧(?=[\s,.!?~，。！？～]|$)")
-# Shaanxi 额 "I" opening a clause ("额来咧"), not 额 of 额度 / 额外 (金额 never opens a clause).
-_E_I = re.compile(r"(?:^|(?<=[\s,.!?~，。！？～]))额(?=[\u4e00-\u9fff])(?![度外头])")
-_NOT_YET_QUESTION = re.compile(r"(?<=[\u4e00-\u9fff])未(?=\s*[?？]|$)")
+# Where a clause ends: a particle there is a particle, not part of a word.
+_CLAUSE_END = r"(?=[\s,.!?~，。！？～]|$)"
+# Single characters read by where they stand, in this order:
+_CLAUSE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Shaanxi 额 "I" opening a clause ("额来咧"), not 额 of 额度 / 额外 (金额 never opens one)
+    (re.compile(r"(?:^|(?<=[\s,.!?~，。！？～]))额(?=[\u4e00-\u9fff])(?![度外头])"), "我"),
+    # Shanghainese 伐 closing a question ("拿到伐", "好伐?"), not 伐 inside a word (伐木, 步伐)
+    (re.compile(r"(?<=[\u4e00-\u9fff])(?<![征讨步杀采砍北攻])伐" + _CLAUSE_END), "吗"),
+    # Shaanxi 咧 closing a clause is 了 ("算咧，嫑办咧")
+    (re.compile(r"(?<=[\u4e00-\u9fff])咧" + _CLAUSE_END), "了"),
+    # Cantonese and Teochew "X未?" ("开出来未？" "has it come out yet"): 未 closing a question
+    (re.compile(r"(?<=[\u4e00-\u9fff])未(?=\s*[?？]|$)"), "没"),
+)
 
 # Wrong -> right, same length. Slips that voice input (pinyin with tones lost) or pinyin typing
 # produce for the words of this trade. A slip is listed only when the wrong form means nothing
@@ -317,8 +322,9 @@ def to_simplified(text: str) -> str:
     if len(converted) != len(text):
         converted = "".join(c if len(c := _T2S.convert(ch)) == 1 else ch for ch in text)
     folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group()], converted.translate(_FOLD_TABLE))
-    folded = _LIE_PARTICLE.sub("了", _WU_QUESTION.sub("吗", _E_I.sub("我", folded)))
-    return _NOT_YET_QUESTION.sub("没", folded)
+    for pattern, replacement in _CLAUSE_RULES:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 def fix_slips(text: str) -> str:

@@ -71,12 +71,3 @@ class Deadlines:
                     log.exception("a deadline's callback failed")
         if queue:
             self._arm()
-
-    def close(self) -> None:
-        """Cancel everything (the loop is going away)."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-        for deadline in self._queue:
-            deadline.cancel()
-        self._queue.clear()

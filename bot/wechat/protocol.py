@@ -131,9 +131,7 @@ class _RandomPool:
     SIZE = 4096
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buffer = b""
-        self._at = 0
+        self.forget()
 
     def forget(self) -> None:
         """Drop what is buffered (a forked child must not hand out its parent's bytes)."""

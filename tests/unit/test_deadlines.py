@@ -41,12 +41,3 @@ async def test_a_failing_callback_does_not_stop_the_others() -> None:
     timers.add(lambda: fired.append(1))
     await asyncio.sleep(0.05)
     assert fired == [1]
-
-
-async def test_close_cancels_everything() -> None:
-    timers = Deadlines(asyncio.get_running_loop(), 0.01)
-    fired: list[int] = []
-    timers.add(lambda: fired.append(1))
-    timers.close()
-    await asyncio.sleep(0.05)
-    assert fired == [] and len(timers) == 0
