@@ -126,8 +126,10 @@ async def test_late_answer_is_pushed_fast_even_with_a_slow_poll(
         assert await chat.say("o_slow", "你好") is None
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await chat.wait_for(lambda: chat.emulator.outbox("o_slow"), within=3)
-        assert loop.time() - started < 2
+        # Without the poke the answer would wait for the 30 s poll; a loaded CI machine can take
+        # a few seconds for the token fetch and the send, so the bound is a third of the poll.
+        await chat.wait_for(lambda: chat.emulator.outbox("o_slow"), within=10)
+        assert loop.time() - started < 10
 
 
 async def test_menu_publish_command_posts_to_the_running_sandbox(
