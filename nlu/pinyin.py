@@ -16,9 +16,10 @@ word table of this trade is both smaller and better at its words.
 
 A message is read only when at least half of its Latin words are pinyin ("need to deregister my
 shenzhen company" stays English), and a run of pinyin tokens only when one of them is not also
-an English word ("bang wo" is read, "a long day" is not). A few pinyin abbreviations clients use are expanded
-(zm 怎么, nh 你好, fp 发票 ...). Like `nlu.english.gloss` this changes the text's length, so it
-runs inside the feature extractor, after entities were found on the text as typed.
+an English word ("bang wo" is read, "a long day" is not). A few pinyin abbreviations clients
+and staff use are expanded (zm 怎么, nh 你好, fp 发票, jd 接单, cf 催费 ...). Like
+`nlu.english.gloss` this changes the text's length, so it runs inside the feature extractor,
+after entities were found on the text as typed.
 """
 
 from __future__ import annotations
@@ -44,6 +45,27 @@ ABBREVIATIONS = {
     "kj": "会计",
     "qb": "全部",
     "yyzz": "营业执照",
+    # Staff shorthand for this trade's verbs and nouns. Initials that mean something else more
+    # often in chat are left out: wc (an exclamation), cp (a couple), pm (afternoon), sb, nb.
+    "jd": "接单",
+    "qd": "抢单",
+    "bj": "办结",
+    "rw": "任务",
+    "cf": "催费",
+    "jf": "缴费",
+    "xf": "续费",
+    "qf": "欠费",
+    "tx": "提醒",
+    "hp": "好评",
+    "ts": "投诉",
+    "yj": "业绩",
+    "tc": "提成",
+    "wd": "我的",
+    "kx": "看下",
+    "bs": "报税",
+    "zx": "注销",
+    "jz": "记账",
+    "kh": "客户",
 }
 # English words that are also pinyin syllables; alone they do not make a run pinyin.
 _ENGLISH = frozenset(

@@ -41,8 +41,9 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # was written after round 9, run once, and read (Tianjin and Chongqing folds, round 10); blind_n
 # was written after round 10, run once, and read (Teochew folds, staff English, round 11); blind_o
 # was written after round 11, run once, and read (out-of-scope topics swept, round 12); blind_p
-# was written after round 12, run once, and read (round 13); blind_q was written after round 13
-# and run once: its misses are NOT read, it is still blind.
+# was written after round 12, run once, and read (round 13); blind_q was written after round 13,
+# run once, and read (round 14); blind_r was run once after round 14 and read (round 15); blind_s
+# was first run after round 15 (nlu/EVAL.md says what became of each).
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
@@ -60,6 +61,8 @@ BLIND_FILES = (
     BLIND_DIR / "blind_o.yml",
     BLIND_DIR / "blind_p.yml",
     BLIND_DIR / "blind_q.yml",
+    BLIND_DIR / "blind_r.yml",
+    BLIND_DIR / "blind_s.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

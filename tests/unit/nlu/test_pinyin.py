@@ -35,6 +35,9 @@ def test_tokens_split_into_syllables(token: str, syllables: tuple[str, ...] | No
         ("bu shi", "不是"),
         ("ok xie xie", "ok 谢谢"),
         ("r2031 zm yang le", "r2031 怎么 样了"),
+        ("cf 老周家", "催费 老周家"),
+        ("kx wd rw", "看下 我的 任务"),
+        ("r2031 bj", "r2031 办结"),
     ],
 )
 def test_pinyin_runs_become_characters(text: str, read: str) -> None:
@@ -50,6 +53,8 @@ def test_pinyin_runs_become_characters(text: str, read: str) -> None:
         "how is it going",
         "pdf 发你了",
         "已经办好了",
+        "wc 这么贵",  # an exclamation in chat, not 完成: left out of the staff shorthand
+        "明天3pm来拿",  # afternoon, not 排名
     ],
 )
 def test_english_and_chinese_are_left_alone(text: str) -> None:
@@ -63,6 +68,9 @@ def test_english_and_chinese_are_left_alone(text: str) -> None:
         ("shang biao zhu ce duo shao qian a", "browse_services"),
         ("bu ban le, qu xiao ba", "cancel"),
         ("zaima", "greet"),
+        ("jd r2031", "claim_task"),
+        ("tx 老周家 jf", "remind_fee"),
+        ("wd hp you ji ge", "my_stats"),
     ],
 )
 def test_parser_understands_pinyin(parser: EmbeddedParser, text: str, intent: str) -> None:

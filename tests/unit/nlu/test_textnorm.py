@@ -97,6 +97,8 @@ def test_cantonese_words_a_hong_kong_client_types_fold_to_mandarin(raw: str, cle
         ("勿是迭只", "不是这个"),
         ("侬好", "你好"),
         ("好伐", "好吗"),
+        ("单子迭搭好传伐", "单子这里好传吗"),
+        ("注册要几钿", "注册要多少"),
     ],
 )
 def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
