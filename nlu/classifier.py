@@ -51,6 +51,28 @@ def make_tokenizer(words: Iterable[str] = ()) -> jieba.Tokenizer:
     return tokenizer
 
 
+# A character, a space, a character: how a one-finger typist (or a voice app reading slowly)
+# spaces out every character ("可 以 发 语 音 吗"). Such a text is read joined up; a space
+# between some characters only ("油票 拍了") is a phrase boundary and stays (joining every
+# such space was tried and was worse: nlu/EVAL.md).
+_SPACED_PAIR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+_JOINED_PAIR = re.compile(r"[\u4e00-\u9fff](?=[\u4e00-\u9fff])")
+SPACED_OUT_SHARE = 0.8
+SPACED_OUT_MIN_PAIRS = 3
+
+
+def join_spaced_out(text: str) -> str:
+    """`text` without the spaces between its Chinese characters when nearly every pair of
+    neighbouring characters is spaced out; otherwise `text` as it is."""
+    spaced = len(_SPACED_PAIR.findall(text))
+    if spaced < SPACED_OUT_MIN_PAIRS:
+        return text
+    joined = len(_JOINED_PAIR.findall(text))
+    if spaced < SPACED_OUT_SHARE * (spaced + joined):
+        return text
+    return _SPACED_PAIR.sub("", text)
+
+
 # The features of a text that is empty once read: "^", "$", "^$".
 _EDGES_ONLY = ("^", "$", "^$")
 
@@ -69,7 +91,7 @@ class FeatureExtractor:
         return tuple(self._tokenizer.lcut(block, HMM=False))
 
     def __call__(self, text: str) -> list[str]:
-        text = _PUNCT.sub(" ", _DIGITS.sub("0", gloss(read_pinyin(text))))
+        text = _PUNCT.sub(" ", _DIGITS.sub("0", gloss(read_pinyin(join_spaced_out(text)))))
         text = _SPACES.sub(" ", text).strip()
         features: list[str] = []
         padded = f"^{text}$"

@@ -51,6 +51,9 @@ PHRASES: dict[str, str] = {
     "phone number": "手机号",
     "mobile number": "手机号",
     "voice message": "语音",
+    "voice msg": "语音",
+    "new hires": "新员工",
+    "new hire": "新员工",
     # people
     "contact person": "联系人",
     "point of contact": "对接人",
@@ -652,6 +655,8 @@ WORDS: dict[str, str] = {
     "request": "申请",
     "fine": "行",
     "close": "结",
+    "open": "开",
+    "msg": "消息",
     # shop owners and trade
     "shop": "店铺",
     "store": "店铺",

@@ -48,7 +48,8 @@ _FOLDS = {
     # the same with 不)
     "侬": "你",
     "勿": "不",
-    # Minnan (Hokkien) typed in characters: 恁 "you (pl.)", 毋 "not", 歹 "bad"
+    # Minnan (Hokkien) typed in characters: 恁 "you (pl.)" (Shandong's and Henan's "you" too),
+    # 毋 "not", 歹 "bad"
     "恁": "你",
     # Fuzhou (Eastern Min): 伓 "not"
     "伓": "不",
@@ -185,8 +186,9 @@ _CLAUSE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<=[\u4e00-\u9fff])(?<![征讨步杀采砍北攻])伐" + _CLAUSE_END), "吗"),
     # Shaanxi 咧 closing a clause is 了 ("算咧，嫑办咧")
     (re.compile(r"(?<=[\u4e00-\u9fff])咧" + _CLAUSE_END), "了"),
-    # Cantonese and Teochew "X未?" ("开出来未？" "has it come out yet"): 未 closing a question
-    (re.compile(r"(?<=[\u4e00-\u9fff])未(?=\s*[?？]|$)"), "没"),
+    # Cantonese and Teochew "X未?" ("开出来未？" "has it come out yet"): 未 closing a question,
+    # a sentence particle after it or not ("开了未啊", "好未呀")
+    (re.compile(r"(?<=[\u4e00-\u9fff])未(?=[啊呀呢吖啦]?(?:\s*[?？]|\s|$))"), "没"),
 )
 
 # Wrong -> right, same length. Slips that voice input (pinyin with tones lost) or pinyin typing

@@ -63,6 +63,8 @@ BLIND_FILES = (
     BLIND_DIR / "blind_q.yml",
     BLIND_DIR / "blind_r.yml",
     BLIND_DIR / "blind_s.yml",
+    BLIND_DIR / "blind_t.yml",
+    BLIND_DIR / "blind_u.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

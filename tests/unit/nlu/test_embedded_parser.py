@@ -13,7 +13,7 @@ import pytest
 
 from nlu import intents as names
 from nlu.backends import build_parser
-from nlu.classifier import TrainingChild
+from nlu.classifier import TrainingChild, join_spaced_out
 from nlu.embedded import EmbeddedParser
 from nlu.types import Entity, Parser, ParseResult
 
@@ -201,3 +201,23 @@ def test_a_run_of_digits_reads_as_one_number(parser: EmbeddedParser) -> None:
     features = parser._classifier._features
     assert features("验证码是1234567") == features("验证码是7")
     assert parser.parse_sync("验证码是1234567", TODAY).intent != names.COMPLAIN
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("可 以 发 语 音 吗 , 打 字 太 慢", "可以发语音吗 , 打字太慢"),  # every character spaced
+        ("好 的 谢 谢", "好的谢谢"),
+        ("油票 拍了", "油票 拍了"),  # a phrase boundary, not spaced-out typing
+        ("您好 我帮定的 好像不是我家店", "您好 我帮定的 好像不是我家店"),
+        ("我 评分", "我 评分"),  # too short to tell
+    ],
+)
+def test_spaced_out_typing_is_read_joined_up(text: str, read: str) -> None:
+    assert join_spaced_out(text) == read
+
+
+def test_a_spaced_out_message_means_what_it_says(parser: EmbeddedParser) -> None:
+    joined = parser.parse_sync("今年到现在公司赚了多少钱 麻烦告诉我一下")
+    spaced = parser.parse_sync("今 年 到 现 在 公 司 赚 了 多 少 钱 ， 麻 烦 告 诉 我 一 下")
+    assert joined.intent == spaced.intent == names.VIEW_ACCOUNT

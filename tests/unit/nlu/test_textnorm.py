@@ -125,6 +125,9 @@ def test_shanghainese_words_fold_to_mandarin(raw: str, clean: str) -> None:
         ("开出来未?", "开出来没?"),
         ("尚未完成", "尚未完成"),  # 未 inside a phrase stays
         ("未来三个月", "未来三个月"),
+        ("专票开咗未啊 客户催", "专票开了没啊 客户催"),  # 未 before a sentence particle
+        ("还未开始", "还未开始"),
+        ("谢谢恁啊", "谢谢你啊"),  # Shandong 恁 "you"
         ("算咧,嫑办咧", "算了,别办了"),  # Shaanxi
         ("额来咧 额娃的事", "我来了 我娃的事"),
         ("额度还剩多少", "额度还剩多少"),  # 额度 "quota" is not "I"
