@@ -92,6 +92,10 @@ _INTRO = re.compile(
     r"|我[\u4e00-\u9fff]{1,2}(?:会计|出纳|总|姐|哥|经理|老板)"
     # "葛会计报到", "小邹报道": checking in by name
     r"|(?!税务|工商|社保)[\u4e00-\u9fff]{1,6}(?:报到|报道)(?:啦|了)?)[\s.!~。！～呀啊呢哈啦咯嘛哦喔]*"
+    # ... then perhaps what the company does or that this is the first time here ("做蜂蜜的公司
+    # 那个", "今天第一次使用本助手")
+    r"(?:[,，]?\s*(?:(?:做|开|卖|搞)[\u4e00-\u9fff]{1,10}?的(?:公司|厂|店)?(?:那个|那家)?"
+    r"|(?:今天)?(?:第一次|头一回|刚开始)(?:用|使用)[\u4e00-\u9fff]{0,6})[\s.!~。！～]*)?"
     # ... and a courtesy after it
     r"(?:[,，]?\s*(?:" + _COURTESIES + r")[\s.!~。！～]*)?$"
 )

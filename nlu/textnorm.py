@@ -44,9 +44,10 @@ _FOLDS = {
     "俾": "给",
     "嗰": "那",
     "𠮶": "那",  # what OpenCC's t2s makes of 嗰
-    # Shanghainese (Wu) typed in characters: 侬 "you", 勿 "not" (Mandarin's formal 请勿 reads
+    # Shanghainese (Wu) typed in characters: 侬 and 倷 "you", 勿 "not" (Mandarin's formal 请勿 reads
     # the same with 不)
     "侬": "你",
+    "倷": "你",
     "勿": "不",
     # Minnan (Hokkien) typed in characters: 恁 "you (pl.)" (Shandong's and Henan's "you" too),
     # 毋 "not", 歹 "bad"
@@ -102,6 +103,9 @@ _PHRASES = {
     "迭搭": "这里",
     "几钿": "多少",
     "拨你": "给你",
+    "拨我": "给我",
+    "铜钿": "钱款",
+    "晓得哉": "知道了",
     "辰光": "时间",
     "晓得": "知道",
     "老早": "很早",

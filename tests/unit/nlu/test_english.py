@@ -63,6 +63,9 @@ def test_glossary_keys_are_lower_case_like_the_folded_text() -> None:
         ("what's on my plate today?", names.MY_TASKS),
         ("any complaints against me lately?", names.MY_STATS),
         ("法人变更做好没有啊，already two weeks liao", names.CHECK_PROGRESS),  # Singlish
+        ("never mind, hold off on the 注销, scratch that", names.CANCEL),
+        ("any news on the legal rep change?", names.CHECK_PROGRESS),
+        ("how much tax do we owe this quarter", names.VIEW_ACCOUNT),
     ],
 )
 def test_mixed_messages_are_understood(parser: EmbeddedParser, text: str, intent: str) -> None:

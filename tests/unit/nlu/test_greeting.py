@@ -45,6 +45,11 @@ def test_the_rest_after_a_greeting(text: str, rest: str | None) -> None:
         ("我是会计部的白会计,打扰您了。", True),
         ("新来的小王报到,请多关照", True),
         ("我是白会计,打扰了,帮我查下进度", False),
+        ("我是老周 做蜂蜜的公司那个", True),  # what the company does
+        ("我是新来的出纳,今天第一次使用本助手。", True),
+        ("我是王会计 开个户", False),  # a request, not a description
+        ("我是老李 开个公司", False),
+        ("我是老李 做建材的 想问下年报", False),
     ],
 )
 def test_introductions(rest: str, intro: bool) -> None:

@@ -98,6 +98,9 @@ def test_cantonese_words_a_hong_kong_client_types_fold_to_mandarin(raw: str, cle
         ("侬好", "你好"),
         ("好伐", "好吗"),
         ("单子迭搭好传伐", "单子这里好传吗"),
+        ("还欠倷多少铜钿", "还欠你多少钱款"),  # Shaoxing and Suzhou Wu
+        ("收据寄拨我", "收据寄给我"),
+        ("晓得哉", "知道了"),
         ("注册要几钿", "注册要多少"),
     ],
 )
