@@ -41,6 +41,7 @@ PHRASES: dict[str, str] = {
     "check on": "查一下",
     "check in on": "查一下",
     # how to use the assistant
+    "help me": "帮我",
     "how to use": "怎么用",
     "how do i use": "怎么用",
     "how does this work": "怎么用",
@@ -662,6 +663,7 @@ WORDS: dict[str, str] = {
     "request": "申请",
     "fine": "行",
     "close": "结",
+    "forward": "转发",
     "open": "开",
     "msg": "消息",
     # shop owners and trade

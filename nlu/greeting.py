@@ -35,7 +35,7 @@ _OPENERS = (
     "在么",
     "在嘛",
     "在不在",
-    "(?:有没有人|有没人|有人)(?:在度|在)?(?:吗|么|没|不)?",
+    "(?:有没有人|有没人|有人)(?:在度|在)?(?:吗|么|没有|没|不)?",
     "早上好",
     "上午好",
     "中午好",
@@ -84,7 +84,7 @@ def is_address(rest: str) -> bool:
 
 
 # A courtesy that may close an introduction ("我是会计部的白会计，打扰您了").
-_COURTESIES = r"打扰(?:您|你)?了|打扰一下|请多关照"
+_COURTESIES = r"打扰(?:您|你)?了|打扰一下|请多关照|(?:今天)?又?来?麻烦(?:您|你)了|特此(?:问候|致意)"
 _COURTESY = re.compile(_COURTESIES)
 # "我是老弄堂面馆的阿强", "我杨会计", "这边是财务部小李": who is speaking, one clause, no ask.
 _INTRO = re.compile(

@@ -48,6 +48,9 @@ _FOLDS = {
     # the same with 不)
     "侬": "你",
     "倷": "你",
+    # Northern 俺 "I" (俺们 "we"); Minnan and classical 汝 "you"
+    "俺": "我",
+    "汝": "你",
     "勿": "不",
     # Minnan (Hokkien) typed in characters: 恁 "you (pl.)" (Shandong's and Henan's "you" too),
     # 毋 "not", 歹 "bad"
@@ -104,6 +107,10 @@ _PHRASES = {
     "几钿": "多少",
     "拨你": "给你",
     "拨我": "给我",
+    "弗是": "不是",
+    "弗要": "不要",
+    "弗用": "不用",
+    "格个": "这个",
     "铜钿": "钱款",
     "晓得哉": "知道了",
     "辰光": "时间",
@@ -276,6 +283,15 @@ SLIPS: dict[str, str] = {
     "玩成": "完成",
     # 电话 diànhuà typed 电化
     "电化": "电话",
+    # 催 cuī typed 崔 (a surname: only before what is chased), 抢单 qiǎngdān typed 强单,
+    # 完成 wánchéng typed 完车 (the -ng lost)
+    "崔一下": "催一下",
+    "崔一崔": "催一催",
+    "崔费": "催费",
+    "崔款": "催款",
+    "崔交": "催交",
+    "强单": "抢单",
+    "完车了": "完成了",
 }
 _SLIP_RE = re.compile("|".join(sorted(map(re.escape, SLIPS), key=len, reverse=True)))
 

@@ -50,6 +50,8 @@ def test_the_rest_after_a_greeting(text: str, rest: str | None) -> None:
         ("我是王会计 开个户", False),  # a request, not a description
         ("我是老李 开个公司", False),
         ("我是老李 做建材的 想问下年报", False),
+        ("我是记账部的会计,今天又来麻烦您了", True),
+        ("我是王会计 帮我查下 麻烦您了", False),
     ],
 )
 def test_introductions(rest: str, intro: bool) -> None:

@@ -46,6 +46,9 @@ def test_traditional_and_cantonese_become_simplified(raw: str, clean: str) -> No
         ("法人变跟要多久", "法人变更要多久"),
         ("还有欠废吗", "还有欠费吗"),
         ("公司住销", "公司注销"),
+        ("欠费的帮我崔一下", "欠费的帮我催一下"),
+        ("强单 r3021", "抢单 r3021"),
+        ("代开发票完车了", "代开发票完成了"),
     ],
 )
 def test_voice_input_homophone_slips_are_fixed(raw: str, clean: str) -> None:
@@ -66,6 +69,9 @@ def test_every_slip_keeps_the_length_and_real_words_are_untouched() -> None:
         "报消息给我",
         "跟着变",
         "废纸交给我",
+        "崔会计在吗",  # 崔 the surname
+        "强调一下",
+        "完车检",
     ):
         assert normalise(text) == text
 
@@ -101,6 +107,9 @@ def test_cantonese_words_a_hong_kong_client_types_fold_to_mandarin(raw: str, cle
         ("还欠倷多少铜钿", "还欠你多少钱款"),  # Shaoxing and Suzhou Wu
         ("收据寄拨我", "收据寄给我"),
         ("晓得哉", "知道了"),
+        ("弗是格个", "不是这个"),
+        ("你们给俺报上", "你们给我报上"),
+        ("汝好", "你好"),  # Minnan
         ("注册要几钿", "注册要多少"),
     ],
 )
