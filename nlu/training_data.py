@@ -69,6 +69,7 @@ BLIND_FILES = (
     BLIND_DIR / "blind_w.yml",
     BLIND_DIR / "blind_x.yml",
     BLIND_DIR / "blind_y.yml",
+    BLIND_DIR / "blind_z.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)
