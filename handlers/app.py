@@ -20,6 +20,7 @@ from handlers import (
     newcomers,
     ratings,
     refunds,
+    request_form,
     requests,
     staff,
     staff_bills,
@@ -35,6 +36,8 @@ def handler_routers() -> list[Router]:
         # Invoice photos, corrections ("更正 …") and monthly lists ("本月发票").
         invoices.router,
         requests.router,
+        # Raising a request: the form, and a client's English that names a business.
+        request_form.router,
         # The rating a completion asked for, before anything else reads the client's words.
         ratings.router,
         # The books, the filing checklist ("工资表确认了") and the staff's filing commands.

@@ -145,7 +145,7 @@ async def upload_start(turn: Turn) -> list[Reply]:
     if turn.identity.company is None:
         return [Text(texts.BIND_FIRST)]
     if APPLY_RE.search(turn.message.clean_text):
-        from handlers.requests import RaiseRequestForm
+        from handlers.request_form import RaiseRequestForm
 
         kind = "代开发票" if "开" in turn.message.clean_text else "发票申领"
         return await start_form(turn, RaiseRequestForm, request_type=kind)

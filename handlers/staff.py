@@ -44,8 +44,9 @@ from handlers import cues, expect, texts
 from handlers.forms import Invalid, start_form
 from handlers.refs import NUMBER_ARG, PhotoForm, photos_of, request_number
 from handlers.replies import QuickReply, Reply, Text
+from handlers.request_form import policy
 from handlers.request_words import STATUS_ZH, claim_button, latest_note, title
-from handlers.requests import policy, show_timeline
+from handlers.requests import show_timeline
 from handlers.router import Router
 from handlers.text_safety import inert
 from handlers.turn import Turn

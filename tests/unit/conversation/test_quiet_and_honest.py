@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from domain.dispatch_policy import DispatchPolicy, WorkingHours
 from domain.requests import Urgency
+from handlers.request_form import follow_up_line
 from handlers.request_words import when_zh
-from handlers.requests import follow_up_line
 from tests.unit.conversation.conftest import raise_one
 from tests.unit.lifecycle.fakes import Office
 
