@@ -9,12 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlu import intents as names
 from nlu.backends import build_parser
 from nlu.classifier import TrainingChild, join_spaced_out
 from nlu.embedded import EmbeddedParser
+from nlu.training_data import load_dir
 from nlu.types import Entity, Parser, ParseResult
 
 from .conftest import TODAY
@@ -159,6 +161,19 @@ def test_in_process_training_gives_the_same_model(parser: EmbeddedParser) -> Non
         here, there = local.parse_sync(text, TODAY), parser.parse_sync(text, TODAY)
         assert here.intent == there.intent
         assert here.confidence == pytest.approx(there.confidence, abs=1e-6)
+
+
+def test_the_child_learns_from_the_parents_features_what_it_would_learn_alone() -> None:
+    """The parent computes the features while the child imports scikit-learn; the model must
+    be exactly the one the child computes from the texts itself (the in-process path)."""
+    data = load_dir()
+    alone = EmbeddedParser(data, in_process=True)._classifier.arrays
+    child = EmbeddedParser(data)._classifier.arrays
+    assert child.vocabulary == alone.vocabulary
+    assert np.array_equal(child.idf, alone.idf)
+    assert np.array_equal(child.coef, alone.coef)
+    assert np.array_equal(child.intercept, alone.intercept)
+    assert child.labels == alone.labels
 
 
 def test_training_keeps_scikit_learn_out_of_the_parsing_process() -> None:
