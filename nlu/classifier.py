@@ -19,7 +19,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
@@ -108,24 +108,12 @@ class FeatureExtractor:
 C = 100.0
 
 
-# Joins a text's features for the trip to the training child (one string a text pickles far
-# faster than a list). The cleaned text never holds it: control characters become spaces.
-FEATURE_SEP = "\x1f"
-
-
 @dataclass(frozen=True)
 class TrainingJob:
     texts: tuple[str, ...]
     labels: tuple[str, ...]
     words: tuple[str, ...]
     c: float
-    # Each text's features joined by FEATURE_SEP, when the parent computed them (it does, while
-    # the child is still importing scikit-learn); without them the child computes them itself.
-    features: tuple[str, ...] | None = None
-
-
-def _split_features(joined: str) -> list[str]:
-    return joined.split(FEATURE_SEP) if joined else []
 
 
 @dataclass(frozen=True)
@@ -142,14 +130,10 @@ def fit(job: TrainingJob) -> ModelArrays:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    if job.features is not None:
-        vectorizer = TfidfVectorizer(analyzer=_split_features, sublinear_tf=True)
-        matrix = vectorizer.fit_transform(job.features)
-    else:
-        vectorizer = TfidfVectorizer(
-            analyzer=FeatureExtractor(make_tokenizer(job.words)), sublinear_tf=True
-        )
-        matrix = vectorizer.fit_transform(job.texts)
+    vectorizer = TfidfVectorizer(
+        analyzer=FeatureExtractor(make_tokenizer(job.words)), sublinear_tf=True
+    )
+    matrix = vectorizer.fit_transform(job.texts)
     # saga reaches the same optimum as newton-cg here (same held-out predictions) in a fifth of
     # the time; lbfgs is ten times slower. Fixed random_state: the same data gives the same model.
     model = LogisticRegression(C=job.c, solver="saga", tol=1e-3, max_iter=1000, random_state=0)
@@ -247,21 +231,18 @@ class IntentClassifier:
         for the tokenizer, the same in the child and here."""
         job = TrainingJob(tuple(texts), tuple(labels), tuple(words), C if c is None else c)
         arrays: ModelArrays | None = None
-        extractor: FeatureExtractor | None = None
+        tokenizer: jieba.Tokenizer | None = None
         if child is not None:
             try:
-                # The features are the same here as in the child; computing them here overlaps
-                # with the child's imports, and warms this process's word cache for parsing.
-                extractor = FeatureExtractor(make_tokenizer(words))
-                features = tuple(FEATURE_SEP.join(extractor(text)) for text in job.texts)
-                child.send(replace(job, features=features))
+                child.send(job)
+                tokenizer = make_tokenizer(words)  # while the child fits
                 arrays = child.result()
             except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
                 log.warning("NLU training subprocess failed (%s); training in-process", exc)
                 child.kill()
         if arrays is None:
             arrays = fit(job)
-        return cls.from_arrays(arrays, words, features=extractor)
+        return cls.from_arrays(arrays, words, tokenizer)
 
     @classmethod
     def from_arrays(
@@ -269,14 +250,11 @@ class IntentClassifier:
         arrays: ModelArrays,
         words: Sequence[str] = (),
         tokenizer: jieba.Tokenizer | None = None,
-        *,
-        features: FeatureExtractor | None = None,
     ) -> IntentClassifier:
         """A classifier from learned arrays (just trained, or from `nlu.model_cache`); `words`
-        are the domain words the tokenizer was trained with (`features`, if given, was made
-        with them)."""
+        are the domain words the tokenizer was trained with."""
         return cls(
-            features or FeatureExtractor(tokenizer or make_tokenizer(words)),
+            FeatureExtractor(tokenizer or make_tokenizer(words)),
             arrays.vocabulary,
             arrays.idf,
             arrays.coef,

@@ -163,9 +163,8 @@ def test_in_process_training_gives_the_same_model(parser: EmbeddedParser) -> Non
         assert here.confidence == pytest.approx(there.confidence, abs=1e-6)
 
 
-def test_the_child_learns_from_the_parents_features_what_it_would_learn_alone() -> None:
-    """The parent computes the features while the child imports scikit-learn; the model must
-    be exactly the one the child computes from the texts itself (the in-process path)."""
+def test_the_training_child_learns_exactly_what_in_process_training_learns() -> None:
+    """Bit for bit: the model cache and the fallback to in-process training rely on it."""
     data = load_dir()
     alone = EmbeddedParser(data, in_process=True)._classifier.arrays
     child = EmbeddedParser(data)._classifier.arrays
