@@ -42,8 +42,10 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # was written after round 10, run once, and read (Teochew folds, staff English, round 11); blind_o
 # was written after round 11, run once, and read (out-of-scope topics swept, round 12); blind_p
 # was written after round 12, run once, and read (round 13); blind_q was written after round 13,
-# run once, and read (round 14); blind_r was run once after round 14 and read (round 15); blind_s
-# was first run after round 15 (nlu/EVAL.md says what became of each).
+# run once, and read (round 14); blind_r (eighth session) was run once after round 14 and read
+# (round 15); blind_s, _t and _u were run once after round 15 and read (round 16); blind_v and _w
+# after round 16, then read (round 17); blind_x and _y after round 17, then read (round 18);
+# blind_z was run once after round 18 and has been read since. nlu/EVAL.md has every first run.
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
