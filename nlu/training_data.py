@@ -45,7 +45,7 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # run once, and read (round 14); blind_r (eighth session) was run once after round 14 and read
 # (round 15); blind_s, _t and _u were run once after round 15 and read (round 16); blind_v and _w
 # after round 16, then read (round 17); blind_x and _y after round 17, then read (round 18);
-# blind_z was run once after round 18 and has been read since. nlu/EVAL.md has every first run.
+# blind_z was run once after round 18 and NOT read: still blind. nlu/EVAL.md has every first run.
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
