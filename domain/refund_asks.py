@@ -41,14 +41,9 @@ from domain.billing import (
 )
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.panel_ports import PanelUnitOfWork
-from domain.payments import (
-    GatewayError,
-    NotificationRejected,
-    apply_refund,
-    reserve_refund,
-    visible_bill,
-)
+from domain.payments import GatewayError, NotificationRejected, visible_bill
 from domain.ports import PayGateway, UnitOfWork
+from domain.refunds import apply_refund, reserve_refund
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ A notification is believed only after every check, in this order, each refusing 
 3. the body is JSON, and its `resource` decrypts with the APIv3 key (AEAD_AES_256_GCM: a
    wrong tag means someone changed it);
 4. the payment or refund is ours and agrees with what we stored: appid, mchid, out_trade_no
-   and the amount in fen (`domain.payments.apply_payment` / `apply_refund`).
+   and the amount in fen (`domain.payments.apply_payment` / `domain.refunds.apply_refund`).
 
 Then it is applied exactly once (a conditional UPDATE: WeChat Pay repeats notifications and
 may send one several times at once) and answered 204 with no body. A notification seen before
@@ -28,7 +28,7 @@ from aiohttp import web
 from bot.keys import CLOCK, PAY_KEYS, PAY_STATS, SESSIONS, WAKEUPS
 from bot.pay import messages
 from bot.wechat.pay_protocol import AEAD_AES_256_GCM, PayKeys, PayProtocolError
-from domain import payments
+from domain import payments, refunds
 from domain.billing import RefundStatus
 from domain.payments import Applied, NotificationRejected
 from storage.uow import SqlUnitOfWork
@@ -189,7 +189,7 @@ async def refund_notify(request: web.Request) -> web.Response:
             raise Refused(400, "报文字段不全", str(exc)) from None
         async with SqlUnitOfWork(request.app[SESSIONS]) as uow:
             try:
-                status = await payments.apply_refund(uow, result, request.app[CLOCK].now())
+                status = await refunds.apply_refund(uow, result, request.app[CLOCK].now())
             except NotificationRejected as exc:
                 return _rejected(request, "refund notify", exc)
             await uow.commit()

@@ -20,6 +20,7 @@ from domain import (
     filing_service,
     payments,
     refund_asks,
+    refunds,
     renewals,
 )
 from domain.clock import Clock
@@ -180,18 +181,18 @@ async def run_pay_queries(
     on_notices: Callable[[], None] | None = None,
 ) -> QueryReport:
     """The active query: ask WeChat Pay about attempts whose notification is late and refunds
-    still processing (see `domain.payments.check_due_orders`, `check_due_refunds`), so a lost
-    notification never leaves a paid bill unpaid; and send the refunds admins confirmed
+    still processing (`domain.payments.check_due_orders`, `domain.refunds.check_due_refunds`),
+    so a lost notification never leaves a paid bill unpaid; and send the refunds admins confirmed
     (`domain.refund_asks.submit_waiting`). Exactly-once like the notifications."""
     uow = SqlUnitOfWork(sessions)
     now = clock.now()
     # Refunds admins confirmed in the chat or the panel go to WeChat Pay first.
     sent = await refund_asks.submit_waiting(uow, gateway, now)
     report = await payments.check_due_orders(uow, gateway, now, policy)
-    refunds = await payments.check_due_refunds(uow, gateway, now, policy)
+    settled = await refunds.check_due_refunds(uow, gateway, now, policy)
     if sent:
         log.info("pay query: %d refunds sent to WeChat Pay", sent)
-    if report.checked or refunds:
+    if report.checked or settled:
         log.info(
             "pay query: %d asked, %d paid, %d closed, %d waiting, %d failed; %d refunds settled",
             report.checked,
@@ -199,9 +200,9 @@ async def run_pay_queries(
             report.closed,
             report.waiting,
             report.failed,
-            refunds,
+            settled,
         )
-    if (report.paid or refunds or sent) and on_notices is not None:
+    if (report.paid or settled or sent) and on_notices is not None:
         on_notices()
     return report
 

@@ -16,7 +16,7 @@ from bot.pay.client import WeChatPayClient
 from bot.pay.jsapi import bridge_request
 from bot.wechat.pay_protocol import MerchantSigner, PayKeys
 from bot.workers.jobs import run_billing_issue, run_pay_queries
-from domain import payments
+from domain import payments, refunds
 from domain.billing import BillStatus, Channel, Cycle, OrderState
 from domain.errors import DomainError
 from domain.payments import GatewayError
@@ -109,7 +109,7 @@ async def test_native_cancel_and_refund_through_the_emulator(pay: PayChat) -> No
     assert paid["notification"]["status"] == 204
     assert (await pay.order(scan.out_trade_no)).payer_openid == "o_scanner"
 
-    refund = await payments.request_refund(
+    refund = await refunds.request_refund(
         pay.uow(), pay.client, pay.system, second.number, 30000, "重复缴费", pay.clock.now()
     )
     assert refund.status.value == "PROCESSING"

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from domain import money_admin, payments, refund_asks, renewals
+from domain import money_admin, payments, refund_asks, refunds, renewals
 from domain.actors import Actor
 from domain.billing import BillStatus, Channel, OrderState
 from domain.clock import local
@@ -115,7 +115,7 @@ async def test_an_offline_payment_is_not_refunded_through_wechat_pay(books: Book
     # Every way in (the old direct refund, the chat's or the panel's ask, its plan) says the
     # bill was paid offline, and nothing is recorded.
     with pytest.raises(Conflict) as refused:
-        await payments.request_refund(
+        await refunds.request_refund(
             books.uow(), books.gateway, admin, bill.number, 100, "多收了", NEW_YEAR
         )
     assert refused.value.code == "refund_paid_offline"

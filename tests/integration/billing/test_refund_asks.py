@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from domain import payments, refund_asks
+from domain import refund_asks, refunds
 from domain.actors import Actor, actor_of
 from domain.billing import RefundStatus
 from domain.errors import DomainError
@@ -192,6 +192,6 @@ async def test_a_refund_taken_but_never_sent_is_sent_after_the_query(books: Book
         await uow.commit()
     assert await refund_asks.submit_waiting(books.uow(), books.gateway, LATER) == 0
     later = LATER + timedelta(minutes=5)
-    assert await payments.check_due_refunds(books.uow(), books.gateway, later) == 0
+    assert await refunds.check_due_refunds(books.uow(), books.gateway, later) == 0
     assert await refund_asks.submit_waiting(books.uow(), books.gateway, later) == 1
     assert books.gateway.calls.count(("refund", refund.out_refund_no)) == 1

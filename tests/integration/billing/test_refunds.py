@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from domain import payments
+from domain import payments, refunds
 from domain.billing import BillStatus, Channel, Refund, RefundStatus
 from domain.errors import DomainError
 from domain.payments import GatewayError, NotificationRejected
@@ -39,7 +39,7 @@ async def paid_bill(books: Books, amount_fen: int = 50000) -> str:
 
 
 async def refund(books: Books, number: str, fen: int) -> Refund:
-    return await payments.request_refund(
+    return await refunds.request_refund(
         books.uow(), books.gateway, books.system, number, fen, "服务未开展", LATER
     )
 
@@ -47,7 +47,7 @@ async def refund(books: Books, number: str, fen: int) -> Refund:
 async def settle(books: Books, out_refund_no: str, status: RefundStatus) -> RefundStatus:
     result = books.gateway.settle_refund(out_refund_no, status, LATER)
     async with books.uow() as uow:
-        applied = await payments.apply_refund(uow, result, LATER)
+        applied = await refunds.apply_refund(uow, result, LATER)
         await uow.commit()
         return applied
 
@@ -124,7 +124,7 @@ async def test_a_refund_report_that_does_not_fit_changes_nothing(books: Books) -
     ):
         async with books.uow() as uow:
             with pytest.raises(NotificationRejected) as exc:
-                await payments.apply_refund(uow, replace(result, **change), LATER)  # type: ignore[arg-type]
+                await refunds.apply_refund(uow, replace(result, **change), LATER)  # type: ignore[arg-type]
         assert exc.value.code == code
     assert (await books.bill(number)).refunded_fen == 0
 
@@ -143,8 +143,8 @@ async def test_a_late_refund_notification_is_replaced_by_a_query(books: Books) -
     number = await paid_bill(books, 50000)
     r = await refund(books, number, 50000)
     books.gateway.settle_refund(r.out_refund_no, RefundStatus.SUCCESS, LATER)
-    assert await payments.check_due_refunds(books.uow(), books.gateway, LATER) == 0  # too soon
-    settled = await payments.check_due_refunds(
+    assert await refunds.check_due_refunds(books.uow(), books.gateway, LATER) == 0  # too soon
+    settled = await refunds.check_due_refunds(
         books.uow(), books.gateway, LATER + timedelta(minutes=3)
     )
     assert settled == 1 and (await books.bill(number)).status is BillStatus.REFUNDED
