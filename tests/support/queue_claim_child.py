@@ -6,6 +6,7 @@ row was claimed twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -47,6 +48,7 @@ async def main(url: str, queue: str, out: Path, rows: int) -> None:
     holder = lease_holder(f"p{os.getpid()}", "r1")
     scout = QrScout(sessions, NoDownloads(), NoQrCodes(), BlobStore(out.parent), SystemClock())
     idle = 0
+    waited = False
     try:
         # Connect before saying ready: opening the first connection can take longer than the
         # other process needs to drain the queue (seen in CI on PostgreSQL).
@@ -77,11 +79,34 @@ async def main(url: str, queue: str, out: Path, rows: int) -> None:
             idle = 0
             with out.open("a") as f:
                 f.writelines(f"{i} {os.getpid()}\n" for i in ids)
+            if not waited:
+                # Give the other process its turn once: its first query can take longer than
+                # this one needs to drain the queue (asyncpg's first statement inspects types;
+                # seen in CI on a loaded host). After that both race freely.
+                waited = True
+                await wait_for_other(out, rows)
             # A real sender spends time on each batch; without it one process could drain the
             # queue before the other has opened its first connection (seen under load).
             await asyncio.sleep(0.05)
     finally:
         await engine.dispose()
+
+
+async def wait_for_other(out: Path, rows: int) -> None:
+    """Until a row claimed by another process is in the file, every row is claimed, or 30 s
+    pass (the test then reports that only one process claimed)."""
+    me = str(os.getpid())
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(30):
+            while True:
+                claims = claims_in(out)
+                if len(claims) >= rows or any(len(c) == 2 and c[1] != me for c in claims):
+                    return
+                await asyncio.sleep(0.02)
+
+
+def claims_in(out: Path) -> list[list[str]]:
+    return [line.split() for line in out.read_text().splitlines()]
 
 
 def wait_for_go(out: Path) -> None:
