@@ -216,6 +216,7 @@ def main() -> int:
     ap.add_argument("--cores", default="0", help="where the service runs (wrk: core 1)")
     ap.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--event-loop", default="uvloop", help="the service's: uvloop or asyncio")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -223,7 +224,11 @@ def main() -> int:
     seed = int(time.time()) % 1000 + 2
     write_bodies(tmp / "base.tsv", 40000, args.users, 1)
     write_bodies(tmp / "svc.tsv", 40000, args.users, seed)
-    result: dict[str, Any] = {"name": "first_delivery", "workers": args.workers}
+    result: dict[str, Any] = {
+        "name": "first_delivery",
+        "workers": args.workers,
+        "event_loop": args.event_loop,
+    }
 
     if not args.no_baseline:
         port = free_port()
@@ -263,7 +268,7 @@ def main() -> int:
     subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True)
     with (tmp / "serve.log").open("w") as log:
         svc = subprocess.Popen(
-            [*exe, "serve", "--workers", str(args.workers)],
+            [*exe, "serve", "--workers", str(args.workers), "--event-loop", args.event_loop],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

