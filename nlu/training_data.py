@@ -45,7 +45,9 @@ HELD_OUT_FILES = (HELD_OUT_FILE, Path(__file__).parent / "tests" / "heldout_b.ym
 # run once, and read (round 14); blind_r (eighth session) was run once after round 14 and read
 # (round 15); blind_s, _t and _u were run once after round 15 and read (round 16); blind_v and _w
 # after round 16, then read (round 17); blind_x and _y after round 17, then read (round 18);
-# blind_z was run once after round 18 and NOT read: still blind. nlu/EVAL.md has every first run.
+# blind_z (run once after round 18) and blind_aa, _ab (ninth session, written and run once
+# after round 18) were read (round 19); blind_ac and _ad were written before round 19, run once
+# after it and NOT read: still blind. nlu/EVAL.md has every first run.
 BLIND_DIR = Path(__file__).parent / "tests" / "blind"
 BLIND_FILES = (
     BLIND_DIR / "blind_b.yml",
@@ -72,6 +74,10 @@ BLIND_FILES = (
     BLIND_DIR / "blind_x.yml",
     BLIND_DIR / "blind_y.yml",
     BLIND_DIR / "blind_z.yml",
+    BLIND_DIR / "blind_aa.yml",
+    BLIND_DIR / "blind_ab.yml",
+    BLIND_DIR / "blind_ac.yml",
+    BLIND_DIR / "blind_ad.yml",
 )
 # Round 3's own probe set (not blind: same hand as the round's data); never trained on either.
 PROBE_FILES = (Path(__file__).parent / "tests" / "probe_r3.yml",)

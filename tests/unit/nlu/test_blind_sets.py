@@ -45,6 +45,7 @@ def test_blind_sets_cover_every_intent_evenly() -> None:
     for path in BLIND_FILES:
         counts = Counter(ex.intent for ex in load_files([path]).examples)
         assert set(counts) == set(names.ALL_INTENTS), path.name
-        # blind_c: 12 per intent; blind_t: 11 claim_task lines once lines both writers wrote and
-        # one equal to a training line were taken out
-        assert min(counts.values()) >= 11, path.name
+        # blind_c: 12 per intent; blind_t: 11 claim_task lines, blind_aa and _ab 10 of some
+        # intents, once lines both writers wrote, lines equal to a training line and lines
+        # repeating the writers' brief were taken out
+        assert min(counts.values()) >= 10, path.name
