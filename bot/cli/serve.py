@@ -158,7 +158,7 @@ def register(sub: Any) -> None:
         "--event-loop",
         choices=edge_server.EVENT_LOOPS,
         default="uvloop",
-        help="uvloop (default; about a fifth less CPU per message) or asyncio's own loop",
+        help="uvloop (default; about a sixth less CPU per message) or asyncio's own loop",
     )
     p.add_argument("--worker-slot", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
