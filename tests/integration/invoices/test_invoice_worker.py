@@ -337,10 +337,22 @@ async def test_the_upload_flow_takes_many_photos_and_sums_up_on_done(
     reader.script = [reading("10000001"), InvoiceReading(is_invoice=False), reading("10000001")]
     start = await chat.send_event("o_chen", "CLICK", "upload_invoice")
     assert start is not None and "发完回复“好了”" in start
-    assert "收到第1张" in (await chat.send_image("o_chen", media(chat, png(seed=1))) or "")
+    first = await chat.send_image("o_chen", media(chat, png(seed=1)))
+    late = 0
+    if first is None:
+        # Past the reply budget on a loaded host (seen in CI on PostgreSQL): the same words
+        # come through the outbox instead, once.
+        late = 1
+
+        async def acknowledged() -> bool:
+            return any("收到第1张" in m["text"] for m in await chat.outbox_json("o_chen"))
+
+        await chat.wait_for(acknowledged, 10)
+    else:
+        assert "收到第1张" in first
     assert (await chat.send_image("o_chen", media(chat, png(seed=2)))) == "收到第2张，正在识别…"
     assert (await chat.send_image("o_chen", media(chat, png(seed=3)))) == "收到第3张，正在识别…"
-    await texts(chat, "o_chen", 3)
+    await texts(chat, "o_chen", 3 + late)
     summary = await chat.say("o_chen", "好了")
     assert summary is not None
     assert "本次共收到 3 张" in summary
